@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { ConfigError } from './config/config-error.js';
+import type { Database } from './db/database.js';
+import { bootstrapAdmin } from './domain/accounts/bootstrap-admin.js';
+import type { DomainContext } from './domain/context.js';
+import { createContext } from './domain/create-context.js';
+import { AuthError } from './errors/auth-error.js';
+import { loggerOptions } from './http/plugins/logging.js';
+import { useProblemDetails } from './http/plugins/problem-details.js';
+import { useSecurityHeaders } from './http/plugins/security-headers.js';
+import { useStrictValidation } from './http/plugins/validation.js';
+import { authRoutes } from './http/routes/auth.js';
+import { registerDocs } from './http/routes/docs.js';
+import { healthRoutes } from './http/routes/health.js';
+import { userRoutes } from './http/routes/users.js';
+import { wellKnownRoutes } from './http/routes/well-known.js';
+import { Problem } from './http/schemas/common.js';
+import type { EventsBus } from './store/events-bus.js';
+import { VERSION } from './version.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppDeps {
+  readonly database: Database;
+  readonly clock?: Clock;
+  readonly events?: EventsBus;
+  /** Where pino writes; stdout when absent. */
+  readonly logStream?: NodeJS.WritableStream;
+  readonly redisPing?: () => Promise<void>;
+}
+
+export interface GatehouseApp {
+  readonly app: FastifyInstance;
+  readonly ctx: DomainContext;
+}
+
+/** Builds the HTTP application without listening (tests inject into it or listen on port 0; main.ts listens). */
+export async function buildApp(config: Config, deps: AppDeps): Promise<GatehouseApp> {
+  const ctx = await createContext(config, deps);
+  if (config.admin) await bootstrapAdminOrExplain(ctx, config.admin);
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest('principal', null);
+  app.addSchema(Problem);
+  useStrictValidation(app, [Problem]);
+  useSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
+  useProblemDetails(app, (error) => deps.database.isUnavailable(error));
+  await registerDocs(app, { publicUrl: config.publicUrl, version: VERSION });
+
+  const checks = { database: () => deps.database.ping(), ...(deps.redisPing && { redis: deps.redisPing }) };
+  await app.register(healthRoutes(checks));
+  await app.register(wellKnownRoutes(ctx));
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes(checks, true));
+      await api.register(authRoutes(ctx));
+      await api.register(userRoutes(ctx));
+    },
+    { prefix: '/api/v1' },
+  );
+  return { app, ctx };
+}
+
+async function bootstrapAdminOrExplain(ctx: DomainContext, admin: { email: string; password: string }): Promise<void> {
+  try {
+    await bootstrapAdmin(ctx, admin);
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'validation_failed') {
+      const variable = error.errors?.[0]?.path === '/email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
+      throw new ConfigError(variable, `is not acceptable: ${error.detail}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import { ConfigError } from './config-error.js';
+
+export type Parser<T> = (raw: string, name: string) => T;
+
+export const text: Parser<string> = (raw) => raw;
+
+export function integer(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+    return value;
+  };
+}
+
+export const boolean: Parser<boolean> = (raw, name) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+};
+
+export function oneOf<const T extends string>(...choices: T[]): Parser<T> {
+  return (raw, name) => {
+    const value = raw.trim().toLowerCase();
+    if ((choices as string[]).includes(value)) return value as T;
+    throw new ConfigError(name, `must be one of ${choices.join(', ')} (got "${raw}")`);
+  };
+}
+
+export const httpUrl: Parser<string> = (raw, name) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must start with http:// or https:// (got "${raw}")`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+};
+
+export const redisUrl: Parser<string> = (raw, name) => {
+  if (!/^rediss?:\/\//.test(raw.trim())) throw new ConfigError(name, `must start with redis:// or rediss:// (got "${raw}")`);
+  return raw.trim();
+};

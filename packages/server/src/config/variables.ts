@@ -1,0 +1,132 @@
+import { boolean, httpUrl, integer, oneOf, type Parser, redisUrl, text } from './parsers.js';
+
+/**
+ * Every environment variable Gatehouse reads, with its default and meaning.
+ * docs/configuration.md and .env.example are kept equal to this table by a test.
+ */
+export interface Variable<T = unknown> {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** Shown in the docs; undefined means "unset". */
+  readonly default: string | undefined;
+  readonly description: string;
+  readonly parse: Parser<T>;
+}
+
+function variable<T>(spec: Variable<T>): Variable<T> {
+  return spec;
+}
+
+export const VARIABLES = {
+  environment: variable({
+    name: 'ENVIRONMENT',
+    default: 'development',
+    description: '`development`, `production` or `test`. Production refuses a missing or weak secret and never shows DEV ONLY tokens.',
+    parse: oneOf('development', 'production', 'test'),
+  }),
+  host: variable({ name: 'HOST', default: '0.0.0.0', description: 'Address to listen on.', parse: text }),
+  port: variable({ name: 'PORT', default: '8000', description: 'TCP port to listen on.', parse: integer(0, 65535) }),
+  publicUrl: variable({
+    name: 'PUBLIC_URL',
+    default: 'http://localhost:<PORT>',
+    description: 'The URL clients reach this server at. It is the `iss` of every token and the base of links in mail; never taken from request headers.',
+    parse: httpUrl,
+  }),
+  dataDir: variable({
+    name: 'DATA_DIR',
+    default: './data',
+    description: 'Directory for the default SQLite database and the development secret.',
+    parse: text,
+  }),
+  databaseUrl: variable({
+    name: 'DATABASE_URL',
+    default: 'sqlite:<DATA_DIR>/gatehouse.db',
+    description: '`sqlite:relative/path.db`, `sqlite:///absolute/path.db` or `postgres://user:pass@host:5432/db`.',
+    parse: text,
+  }),
+  redisUrl: variable({
+    name: 'REDIS_URL',
+    default: undefined,
+    description: '`redis://host:6379`. When set, readiness checks Redis too.',
+    parse: redisUrl,
+  }),
+  secretKey: variable({
+    name: 'AUTH_SECRET_KEY',
+    aliases: ['SECRET_KEY'],
+    default: undefined,
+    description: 'At least 32 characters. Encrypts signing keys and keys token hashes. Required in production; in development a random one is generated once and kept in `DATA_DIR/secret.key`.',
+    parse: text,
+  }),
+  jwtAudience: variable({ name: 'JWT_AUDIENCE', default: 'gatehouse', description: 'The `aud` of access tokens.', parse: text }),
+  accessTokenMinutes: variable({
+    name: 'ACCESS_TOKEN_EXPIRE_MINUTES',
+    default: '30',
+    description: 'Lifetime of access tokens.',
+    parse: integer(1, 1440),
+  }),
+  refreshTokenDays: variable({
+    name: 'REFRESH_TOKEN_EXPIRE_DAYS',
+    default: '7',
+    description: 'Absolute lifetime of a login: refresh tokens stop working this long after the login, however often they are rotated.',
+    parse: integer(1, 365),
+  }),
+  refreshGraceSeconds: variable({
+    name: 'REFRESH_REUSE_GRACE_SECONDS',
+    default: '10',
+    description: 'A refresh token replayed this soon after its rotation, while its successor is unused, gets the same successor back instead of revoking the session. 0 turns the grace off.',
+    parse: integer(0, 60),
+  }),
+  registration: variable({
+    name: 'REGISTRATION',
+    default: 'open',
+    description: '`open` lets anyone register; `closed` answers 403 `registration_closed`.',
+    parse: oneOf('open', 'closed'),
+  }),
+  passwordMinLength: variable({
+    name: 'PASSWORD_MIN_LENGTH',
+    default: '8',
+    description: 'Minimum password length in Unicode code points (8 to 128). NIST SP 800-63B-4 asks for 15 where the password is the only factor.',
+    parse: integer(8, 128),
+  }),
+  passwordRequireClasses: variable({
+    name: 'PASSWORD_REQUIRE_CLASSES',
+    default: 'false',
+    description: 'When true, passwords also need an upper-case letter, a lower-case letter, a digit and a symbol.',
+    parse: boolean,
+  }),
+  argon2MemoryKib: variable({
+    name: 'ARGON2_MEMORY_KIB',
+    default: '19456',
+    description: 'argon2id memory cost in KiB (OWASP minimum 19456).',
+    parse: integer(1024, 4194304),
+  }),
+  argon2TimeCost: variable({ name: 'ARGON2_TIME_COST', default: '2', description: 'argon2id iterations.', parse: integer(1, 100) }),
+  argon2Parallelism: variable({ name: 'ARGON2_PARALLELISM', default: '1', description: 'argon2id lanes.', parse: integer(1, 16) }),
+  adminEmail: variable({
+    name: 'ADMIN_EMAIL',
+    default: undefined,
+    description: 'With `ADMIN_PASSWORD`, creates this admin at start when no user has the email (never overwrites).',
+    parse: text,
+  }),
+  adminPassword: variable({ name: 'ADMIN_PASSWORD', default: undefined, description: 'Password of the bootstrap admin.', parse: text }),
+  logLevel: variable({
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  }),
+  trustProxy: variable({
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'Believe `X-Forwarded-For` for the client IP. Leave off unless a proxy you control sets it.',
+    parse: boolean,
+  }),
+  shutdownTimeoutSeconds: variable({
+    name: 'SHUTDOWN_TIMEOUT_SECONDS',
+    default: '10',
+    description: 'On SIGTERM/SIGINT, how long requests in flight may take before the process exits anyway.',
+    parse: integer(1, 300),
+  }),
+} as const;
+
+export type VariableKey = keyof typeof VARIABLES;

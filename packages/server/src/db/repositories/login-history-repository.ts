@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../schema.js';
+
+export interface LoginAttempt {
+  readonly id: string;
+  readonly userId: string | null;
+  readonly identifier: string;
+  readonly at: number;
+  readonly success: boolean;
+  readonly method: string;
+  readonly reason: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly sessionId: string | null;
+}
+
+export class LoginHistoryRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async insert(attempt: LoginAttempt): Promise<void> {
+    await this.db
+      .insertInto('login_history')
+      .values({
+        id: attempt.id,
+        user_id: attempt.userId,
+        identifier: attempt.identifier,
+        at: attempt.at,
+        success: attempt.success ? 1 : 0,
+        method: attempt.method,
+        reason: attempt.reason,
+        ip: attempt.ip,
+        user_agent: attempt.userAgent,
+        session_id: attempt.sessionId,
+      })
+      .execute();
+  }
+
+  async listForUser(userId: string, limit: number): Promise<LoginAttempt[]> {
+    const rows = await this.db
+      .selectFrom('login_history')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      userId: row.user_id,
+      identifier: row.identifier,
+      at: row.at,
+      success: Boolean(row.success),
+      method: row.method,
+      reason: row.reason,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      sessionId: row.session_id,
+    }));
+  }
+}

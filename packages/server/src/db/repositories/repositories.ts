@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../schema.js';
+import { AuditRepository } from './audit-repository.js';
+import { LoginHistoryRepository } from './login-history-repository.js';
+import { RefreshTokenRepository } from './refresh-token-repository.js';
+import { SessionRepository } from './session-repository.js';
+import { SigningKeyRepository } from './signing-key-repository.js';
+import { UserRepository } from './user-repository.js';
+
+/** Every repository over one connection or transaction; `transaction` gives the same set bound to a transaction. */
+export interface Repositories {
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+  readonly signingKeys: SigningKeyRepository;
+  readonly loginHistory: LoginHistoryRepository;
+  readonly audit: AuditRepository;
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = false): Repositories {
+  const repos: Repositories = {
+    users: new UserRepository(db),
+    sessions: new SessionRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
+    signingKeys: new SigningKeyRepository(db),
+    loginHistory: new LoginHistoryRepository(db),
+    audit: new AuditRepository(db),
+    transaction: (work) =>
+      inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true))),
+  };
+  return repos;
+}

@@ -1,0 +1,73 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Session } from '../../domain/sessions/session.js';
+import type { DatabaseSchema, SessionsTable } from '../schema.js';
+
+function toSession(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastActiveAt: row.last_active_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    deviceName: row.device_name,
+    clientId: row.client_id,
+    method: row.method,
+  };
+}
+
+export class SessionRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async insert(session: Session): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        created_at: session.createdAt,
+        last_active_at: session.lastActiveAt,
+        expires_at: session.expiresAt,
+        revoked_at: null,
+        revoke_reason: null,
+        ip: session.ip,
+        user_agent: session.userAgent,
+        device_name: session.deviceName,
+        client_id: session.clientId,
+        method: session.method,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<Session | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async touch(id: string, at: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_active_at: at }).where('id', '=', id).execute();
+  }
+
+  /** Marks the session revoked; false when it already was (so the caller publishes the event once). */
+  async revoke(id: string, at: number, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: at, revoke_reason: reason })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Sessions revoked since `since` whose access tokens may still be in circulation. */
+  async revokedSince(since: number): Promise<Array<{ id: string; revokedAt: number }>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'revoked_at'])
+      .where('revoked_at', '>=', since)
+      .execute();
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at ?? since }));
+  }
+}

@@ -1,0 +1,128 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Role, User } from '../../domain/accounts/user.js';
+import type { DatabaseSchema, UsersTable } from '../schema.js';
+
+export interface NewUserRow {
+  readonly id: string;
+  readonly email: string | null;
+  readonly username: string | null;
+  readonly displayName: string | null;
+  readonly passwordHash: string;
+  readonly role: Role;
+  readonly isActive: boolean;
+  readonly isVerified: boolean;
+  readonly at: number;
+}
+
+export interface ProfileChanges {
+  readonly email?: string;
+  readonly username?: string;
+  readonly displayName?: string | null;
+  readonly isVerified?: boolean;
+}
+
+export interface UserCredentials {
+  readonly user: User;
+  readonly passwordHash: string;
+}
+
+const flag = (value: boolean) => (value ? 1 : 0);
+
+export function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role as Role,
+    isActive: Boolean(row.is_active),
+    isVerified: Boolean(row.is_verified),
+    isSuspended: Boolean(row.is_suspended),
+    passwordChangedAt: row.password_changed_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastLoginAt: row.last_login_at,
+  };
+}
+
+export class UserRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async insert(user: NewUserRow): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        email: user.email,
+        username: user.username,
+        display_name: user.displayName,
+        password_hash: user.passwordHash,
+        role: user.role,
+        is_active: flag(user.isActive),
+        is_verified: flag(user.isVerified),
+        is_suspended: 0,
+        password_changed_at: user.at,
+        created_at: user.at,
+        updated_at: user.at,
+        last_login_at: null,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findByEmail(email: string): Promise<User | undefined> {
+    return (await this.credentialsWhere('email', email))?.user;
+  }
+
+  /** By email (stored lower case) or, case-insensitively, by username; served by the unique expression indexes. */
+  credentialsByEmail(email: string): Promise<UserCredentials | undefined> {
+    return this.credentialsWhere('email', email);
+  }
+
+  credentialsByUsername(username: string): Promise<UserCredentials | undefined> {
+    return this.credentialsWhere('username', username);
+  }
+
+  async credentialsById(id: string): Promise<UserCredentials | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    // A rehash keeps the same password, so password_changed_at stays as it was.
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  }
+
+  async updateProfile(id: string, changes: ProfileChanges, at: number): Promise<User | undefined> {
+    const row = await this.db
+      .updateTable('users')
+      .set({
+        ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.username !== undefined && { username: changes.username }),
+        ...(changes.displayName !== undefined && { display_name: changes.displayName }),
+        ...(changes.isVerified !== undefined && { is_verified: flag(changes.isVerified) }),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async recordLogin(id: string, at: number): Promise<void> {
+    await this.db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
+  }
+
+  private async credentialsWhere(column: 'email' | 'username', value: string): Promise<UserCredentials | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', [column]), '=', value.toLowerCase()))
+      .executeTakeFirst();
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+}

@@ -1,0 +1,27 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Repositories } from '../db/repositories/repositories.js';
+import type { AccessTokens } from '../security/access-tokens.js';
+import type { KeyRing } from '../security/key-ring.js';
+import type { PasswordHasher } from '../security/password-hasher.js';
+import type { SecretKeys } from '../security/secret-keys.js';
+import type { EventsBus } from '../store/events-bus.js';
+import type { RevokedSessions } from '../store/revoked-sessions.js';
+import type { UserCache } from './accounts/user-cache.js';
+
+/** Everything a use-case may touch. Built once per process (HTTP and CLI alike) by createContext. */
+export interface DomainContext {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly repos: Repositories;
+  /** Maps a unique-index violation to the index name (engine-specific, from db/database.ts). */
+  readonly uniqueViolation: (error: unknown) => string | undefined;
+  readonly hasher: PasswordHasher;
+  readonly secrets: SecretKeys;
+  readonly keyRing: KeyRing;
+  readonly accessTokens: AccessTokens;
+  readonly events: EventsBus;
+  readonly revokedSessions: RevokedSessions;
+  readonly users: UserCache;
+  readonly newId: () => string;
+}

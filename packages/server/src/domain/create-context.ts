@@ -1,0 +1,56 @@
+import { v7 as uuidv7 } from 'uuid';
+import { type Clock, systemClock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { createRepositories } from '../db/repositories/repositories.js';
+import { AccessTokens, CLOCK_SKEW_SECONDS } from '../security/access-tokens.js';
+import { KeyRing } from '../security/key-ring.js';
+import { PasswordHasher } from '../security/password-hasher.js';
+import { SecretKeys } from '../security/secret-keys.js';
+import { type EventsBus, MemoryEventsBus } from '../store/events-bus.js';
+import { RevokedSessions } from '../store/revoked-sessions.js';
+import { UserCache } from './accounts/user-cache.js';
+import type { DomainContext } from './context.js';
+import { ensureSigningKey } from './tokens/signing-keys.js';
+
+export interface ContextDeps {
+  readonly database: Database;
+  readonly clock?: Clock;
+  readonly events?: EventsBus;
+}
+
+/**
+ * Wires the use-cases' collaborators and brings the in-memory state up to date: signing keys loaded (one created
+ * on first start), sessions revoked within the last access-token lifetime loaded, events bus subscribed.
+ */
+export async function createContext(config: Config, deps: ContextDeps): Promise<DomainContext> {
+  const clock = deps.clock ?? systemClock;
+  const repos = createRepositories(deps.database.db);
+  const secrets = new SecretKeys(config.secretKey);
+  // A key or revocation matters for as long as a token it concerns can still be presented.
+  const tokenLifetimeMs = (config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) * 1000;
+  const keyRing = new KeyRing(() => repos.signingKeys.listUsable(clock.now() - tokenLifetimeMs), secrets.keyEncryptionKey, clock);
+  const ctx: DomainContext = {
+    config,
+    clock,
+    repos,
+    uniqueViolation: (error) => deps.database.uniqueViolation(error),
+    hasher: new PasswordHasher(config.argon2),
+    secrets,
+    keyRing,
+    accessTokens: new AccessTokens(keyRing, clock, { issuer: config.publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds }),
+    events: deps.events ?? new MemoryEventsBus(),
+    revokedSessions: new RevokedSessions(tokenLifetimeMs),
+    users: new UserCache(repos.users),
+    newId: uuidv7,
+  };
+  ctx.events.subscribe((event) => {
+    if (event.type === 'session.revoked') ctx.revokedSessions.add(event.sessionId, event.at, clock.now());
+    else ctx.users.invalidate(event.userId);
+  });
+  for (const { id, revokedAt } of await repos.sessions.revokedSince(clock.now() - tokenLifetimeMs)) {
+    ctx.revokedSessions.add(id, revokedAt, clock.now());
+  }
+  await ensureSigningKey(ctx);
+  return ctx;
+}

@@ -1,0 +1,25 @@
+import { AuthError } from '../../errors/auth-error.js';
+import type { AccessClaims } from '../../security/access-tokens.js';
+import type { User } from '../accounts/user.js';
+import type { DomainContext } from '../context.js';
+
+export interface Principal {
+  readonly user: User;
+  readonly sessionId: string;
+  readonly claims: AccessClaims;
+}
+
+/**
+ * The authenticated hot path: signature and claims (cached per token), then the revoked-session set and the user
+ * cache, both in memory. Role and status come from the current user record, not the token, so a demotion or
+ * suspension applies at once (ASVS 8.3.2).
+ */
+export async function authenticateAccessToken(ctx: DomainContext, token: string): Promise<Principal> {
+  const claims = await ctx.accessTokens.verify(token);
+  if (ctx.revokedSessions.has(claims.sid)) throw new AuthError('session_revoked');
+  const user = await ctx.users.get(claims.sub);
+  if (!user) throw new AuthError('invalid_token');
+  if (!user.isActive) throw new AuthError('account_inactive');
+  if (user.isSuspended) throw new AuthError('account_suspended');
+  return { user, sessionId: claims.sid, claims };
+}

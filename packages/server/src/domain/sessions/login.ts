@@ -1,0 +1,94 @@
+import { AuthError } from '../../errors/auth-error.js';
+import { randomToken } from '../../security/random-token.js';
+import { normalizePassword } from '../../security/password-policy.js';
+import type { UserCredentials } from '../../db/repositories/user-repository.js';
+import type { DomainContext } from '../context.js';
+import { REFRESH_TOKEN_PREFIX, issueTokenPair, type TokenPair } from '../tokens/token-pair.js';
+import { clientIdFor } from './client-id.js';
+import type { RequestInfo, Session } from './session.js';
+
+export interface LoginInput {
+  /** An email or a username. */
+  readonly identifier: string;
+  readonly password: string;
+  readonly deviceName?: string | undefined;
+  readonly method: 'password' | 'password_form';
+}
+
+/**
+ * Password login. Unknown identifiers cost a dummy verification and get the same 401 as a wrong password
+ * (OWASP Authentication CS); account status is revealed only after the correct password. The session, its first
+ * refresh token, the login-history row and last_login_at are written in one transaction.
+ */
+export async function login(ctx: DomainContext, input: LoginInput, request: RequestInfo): Promise<TokenPair> {
+  const identifier = input.identifier.trim();
+  const password = normalizePassword(input.password);
+  const found = await findCredentials(ctx, identifier);
+  const fail = async (reason: string, code: 'invalid_credentials' | 'account_inactive' | 'account_suspended') => {
+    await recordAttempt(ctx, { userId: found?.user.id ?? null, identifier, success: false, reason, method: input.method, sessionId: null }, request);
+    return new AuthError(code);
+  };
+  if (!found) {
+    await ctx.hasher.verifyDummy(password);
+    throw await fail('unknown_user', 'invalid_credentials');
+  }
+  const { ok, needsRehash } = await ctx.hasher.verify(found.passwordHash, password);
+  if (!ok) throw await fail('bad_password', 'invalid_credentials');
+  const { user } = found;
+  if (!user.isActive) throw await fail('inactive', 'account_inactive');
+  if (user.isSuspended) throw await fail('suspended', 'account_suspended');
+
+  const newHash = needsRehash ? await ctx.hasher.hash(password) : undefined;
+  const now = ctx.clock.now();
+  const deviceName = input.deviceName?.trim() || null;
+  const session: Session = {
+    id: ctx.newId(),
+    userId: user.id,
+    createdAt: now,
+    lastActiveAt: now,
+    expiresAt: now + ctx.config.refreshTokenTtlSeconds * 1000,
+    revokedAt: null,
+    ip: request.ip,
+    userAgent: request.userAgent,
+    deviceName,
+    clientId: clientIdFor(user.id, deviceName),
+    method: input.method,
+  };
+  const refreshToken = randomToken(REFRESH_TOKEN_PREFIX);
+  await ctx.repos.transaction(async (repos) => {
+    if (newHash) await repos.users.updatePasswordHash(user.id, newHash);
+    await repos.sessions.insert(session);
+    await repos.refreshTokens.insert(ctx.secrets.hashToken(refreshToken), session.id, now);
+    await repos.users.recordLogin(user.id, now);
+    await recordAttempt(ctx, { userId: user.id, identifier, success: true, reason: null, method: input.method, sessionId: session.id }, request, repos);
+  });
+  await ctx.events.publish({ type: 'user.changed', userId: user.id });
+  return issueTokenPair(ctx, { ...user, lastLoginAt: now }, session, refreshToken);
+}
+
+function findCredentials(ctx: DomainContext, identifier: string): Promise<UserCredentials | undefined> {
+  if (identifier === '') return Promise.resolve(undefined);
+  return identifier.includes('@')
+    ? ctx.repos.users.credentialsByEmail(identifier.normalize('NFKC').toLowerCase())
+    : ctx.repos.users.credentialsByUsername(identifier);
+}
+
+interface Attempt {
+  readonly userId: string | null;
+  readonly identifier: string;
+  readonly success: boolean;
+  readonly reason: string | null;
+  readonly method: string;
+  readonly sessionId: string | null;
+}
+
+function recordAttempt(ctx: DomainContext, attempt: Attempt, request: RequestInfo, repos = ctx.repos): Promise<void> {
+  return repos.loginHistory.insert({
+    id: ctx.newId(),
+    at: ctx.clock.now(),
+    ...attempt,
+    identifier: attempt.identifier.slice(0, 320),
+    ip: request.ip,
+    userAgent: request.userAgent,
+  });
+}

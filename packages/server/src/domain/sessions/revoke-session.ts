@@ -1,0 +1,42 @@
+import type { Repositories } from '../../db/repositories/repositories.js';
+import { writeAudit } from '../audit/audit-entry.js';
+import type { DomainContext } from '../context.js';
+
+export type RevokeReason = 'logout' | 'refresh_token_reuse';
+
+export interface Revocation {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly actorId: string | null;
+  readonly reason: RevokeReason;
+  readonly ip: string | null;
+}
+
+/**
+ * Ends a session inside the caller's transaction: its refresh tokens die with it (the refresh path checks the
+ * session) and the audit entry is written with it. Returns whether this call was the one that revoked it.
+ */
+export async function revokeSessionIn(ctx: DomainContext, repos: Repositories, revocation: Revocation): Promise<boolean> {
+  const revoked = await repos.sessions.revoke(revocation.sessionId, ctx.clock.now(), revocation.reason);
+  if (revoked) {
+    await writeAudit(ctx, repos, {
+      action: revocation.reason === 'refresh_token_reuse' ? 'refresh_token.reuse_detected' : 'session.revoked',
+      actorId: revocation.actorId,
+      targetId: revocation.userId,
+      ip: revocation.ip,
+      details: { session_id: revocation.sessionId, reason: revocation.reason },
+    });
+  }
+  return revoked;
+}
+
+/** Tells every instance; access tokens of the session are refused from this moment (no database round trip). */
+export function announceRevocation(ctx: DomainContext, sessionId: string, userId: string): Promise<void> {
+  return ctx.events.publish({ type: 'session.revoked', sessionId, userId, at: ctx.clock.now() });
+}
+
+export async function revokeSession(ctx: DomainContext, revocation: Revocation): Promise<void> {
+  await ctx.repos.transaction((repos) => revokeSessionIn(ctx, repos, revocation));
+  // Announce even when it was already revoked: a peer that missed the first announcement catches up.
+  await announceRevocation(ctx, revocation.sessionId, revocation.userId);
+}

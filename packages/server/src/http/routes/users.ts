@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { pickDisplayName } from '../../domain/accounts/identity.js';
+import { updateProfile } from '../../domain/accounts/update-profile.js';
+import type { DomainContext } from '../../domain/context.js';
+import { callerOf, requireCaller } from '../plugins/authenticate.js';
+import { requestInfo } from '../request-info.js';
+import { problems } from '../schemas/common.js';
+import { ProfileFields, toUserResponse, UserResponse } from '../schemas/user.js';
+
+// role, is_active, is_verified and friends are absent on purpose: sending them is a 422 (no mass assignment).
+const ProfileUpdateBody = Type.Object(
+  {
+    ...ProfileFields,
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    current_password: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+const bearer = [{ bearerAuth: [] }];
+
+/** /api/v1/users: the caller's own profile. */
+export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const caller = requireCaller(ctx);
+
+    app.get(
+      '/users/me',
+      { preHandler: caller, schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } } },
+      async (request) => toUserResponse(callerOf(request).user),
+    );
+
+    app.patch(
+      '/users/me',
+      {
+        preHandler: caller,
+        schema: {
+          tags: ['users'],
+          summary: "Update the caller's profile (an email change needs current_password and clears is_verified)",
+          security: bearer,
+          body: ProfileUpdateBody,
+          response: { 200: UserResponse, ...problems(400, 401, 403, 409, 422) },
+        },
+      },
+      async (request) => {
+        const { username, email, current_password } = request.body;
+        const user = await updateProfile(
+          ctx,
+          callerOf(request).user.id,
+          { displayName: pickDisplayName(request.body), username, email, currentPassword: current_password },
+          requestInfo(request),
+        );
+        return toUserResponse(user);
+      },
+    );
+  };
+}

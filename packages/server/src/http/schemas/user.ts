@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import type { User } from '../../domain/accounts/user.js';
+
+const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+/** The response schema is a whitelist: a field not listed here can never reach a client. */
+export const UserResponse = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.Union([Type.String(), Type.Null()]),
+    username: Type.Union([Type.String(), Type.Null()]),
+    display_name: Type.Union([Type.String(), Type.Null()]),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('user'), Type.Literal('guest')]),
+    is_active: Type.Boolean(),
+    is_verified: Type.Boolean(),
+    is_suspended: Type.Boolean(),
+    is_superuser: Type.Boolean(),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    last_login_at: NullableTime,
+  },
+  { title: 'User' },
+);
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toUserResponse(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    display_name: user.displayName,
+    role: user.role,
+    is_active: user.isActive,
+    is_verified: user.isVerified,
+    is_suspended: user.isSuspended,
+    is_superuser: user.role === 'admin',
+    created_at: iso(user.createdAt),
+    updated_at: iso(user.updatedAt),
+    last_login_at: user.lastLoginAt === null ? null : iso(user.lastLoginAt),
+  };
+}
+
+const DisplayName = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
+
+/** Profile fields a caller may send about themself; `full_name` is the tutorial-era alias of `display_name`. */
+export const ProfileFields = {
+  display_name: Type.Optional(DisplayName),
+  full_name: Type.Optional(DisplayName),
+  username: Type.Optional(Type.String({ maxLength: 50 })),
+};

@@ -1,0 +1,65 @@
+import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { legacyVerifierFor } from './legacy-hashes.js';
+
+export interface Argon2Parameters {
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  /** The hash is a legacy format or older argon2 parameters: store a fresh hash now that the password is known. */
+  readonly needsRehash: boolean;
+}
+
+const ARGON2 = /^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/;
+
+/**
+ * argon2id hashing (OWASP Password Storage: m=19 MiB, t=2, p=1). @node-rs/argon2 runs on libuv's thread pool, so
+ * the event loop keeps serving other requests while a hash is computed. Callers pass NFKC-normalised passwords.
+ */
+export class PasswordHasher {
+  private readonly options: { algorithm: Algorithm; memoryCost: number; timeCost: number; parallelism: number };
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly parameters: Argon2Parameters) {
+    this.options = { algorithm: Algorithm.Argon2id, ...parameters };
+  }
+
+  hash(password: string): Promise<string> {
+    return argon2Hash(password, this.options);
+  }
+
+  async verify(storedHash: string, password: string): Promise<VerifyResult> {
+    const argon2 = ARGON2.exec(storedHash);
+    if (argon2) {
+      const ok = await argon2Verify(storedHash, password).catch(() => false);
+      return { ok, needsRehash: ok && !this.isCurrent(argon2) };
+    }
+    const legacy = legacyVerifierFor(storedHash);
+    if (!legacy) {
+      // Unknown format: spend the same time as a real check so the answer's timing tells nothing.
+      await this.verifyDummy(password);
+      return { ok: false, needsRehash: false };
+    }
+    const ok = await legacy(storedHash, password).catch(() => false);
+    return { ok, needsRehash: ok };
+  }
+
+  /** Costs what a real verification costs, for identifiers that name no account (timing must not reveal it). */
+  async verifyDummy(password: string): Promise<void> {
+    this.dummyHash ??= this.hash('gatehouse-dummy-password');
+    await argon2Verify(await this.dummyHash, password).catch(() => false);
+  }
+
+  private isCurrent([, variant, version, m, t, p]: RegExpExecArray): boolean {
+    return (
+      variant === 'id' &&
+      version === '19' &&
+      Number(m) === this.parameters.memoryCost &&
+      Number(t) === this.parameters.timeCost &&
+      Number(p) === this.parameters.parallelism
+    );
+  }
+}
