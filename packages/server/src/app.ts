@@ -53,6 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', null);
+  // Only JSON (and, on the form-login route alone, form bodies): text/plain is a CORS "simple" type (CSRF CS).
+  app.removeContentTypeParser('text/plain');
   app.addSchema(Problem);
   useStrictValidation(app, [Problem]);
   useSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });

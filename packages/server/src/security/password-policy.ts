@@ -23,6 +23,8 @@ export function checkNewPassword(
   context: { email?: string | null; username?: string | null },
   path = '/password',
 ): string {
+  // A lone surrogate would be encoded as U+FFFD, making distinct passwords hash alike.
+  if (!password.isWellFormed()) throw AuthError.validation(path, 'Password must be valid Unicode text');
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   const reject = (message: string): never => {

@@ -41,6 +41,7 @@ export function checkUsername(raw: string, path = '/username'): string {
 /** Display names are free text, but control characters (CR/LF, NUL, bidi overrides) never reach logs or mail. */
 export function checkDisplayName(raw: string | null, path = '/display_name'): string | null {
   if (raw === null) return null;
+  if (!raw.isWellFormed()) throw AuthError.validation(path, 'Display name must be valid Unicode text');
   const name = raw.normalize('NFC').trim();
   if ([...name].length > DISPLAY_NAME_MAX) throw AuthError.validation(path, `Display name must be at most ${DISPLAY_NAME_MAX} characters`);
   if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(name)) throw AuthError.validation(path, 'Display name must not contain control characters');

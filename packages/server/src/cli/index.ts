@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { reportCliError } from './context.js';
+import { keysRotateCommand } from './keys-rotate.js';
+import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+import { userCreateCommand } from './user-create.js';
+
+const program = new Command('gatehouse')
+  .description('Gatehouse: self-hosted authentication and user management')
+  .version(VERSION, '-v, --version', 'print the version')
+  .showHelpAfterError('(add --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Every command reads the same settings as the server (environment variables and
+./.env: DATABASE_URL, DATA_DIR, AUTH_SECRET_KEY, ...). Run commands with the
+server's settings, or they act on another database or cannot read its keys.
+
+Examples:
+  $ gatehouse serve
+  $ gatehouse migrate
+  $ gatehouse user create --email ada@example.com --role admin --interactive
+  $ gatehouse keys rotate
+  $ gatehouse help user create
+`,
+  );
+
+program.addCommand(serveCommand());
+program.addCommand(migrateCommand());
+program.addCommand(
+  new Command('user')
+    .description('manage users')
+    .addCommand(userCreateCommand())
+    .addHelpText('after', '\nExample:\n  $ gatehouse user create --email ada@example.com --interactive\n'),
+);
+program.addCommand(
+  new Command('keys').description('manage token signing keys').addCommand(keysRotateCommand()).addHelpText('after', '\nExample:\n  $ gatehouse keys rotate\n'),
+);
+
+await program.parseAsync().catch(reportCliError);

@@ -1,0 +1,116 @@
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import { Command, Option } from 'commander';
+import { createAccount } from '../domain/accounts/create-account.js';
+import { ROLES, type Role } from '../domain/accounts/user.js';
+import { AuthError } from '../errors/auth-error.js';
+import { withContext } from './context.js';
+
+interface UserCreateOptions {
+  readonly email: string;
+  readonly username?: string;
+  readonly displayName?: string;
+  readonly role: Role;
+  readonly verified?: boolean;
+  readonly passwordStdin?: boolean;
+  readonly interactive?: boolean;
+}
+
+// A password given as an argument lands in shell history and in every `ps` listing, so there is no --password.
+const NO_PASSWORD_SOURCE =
+  'give the password with --password-stdin (piped in) or --interactive (typed at a hidden prompt); it is never accepted as an argument';
+
+export function userCreateCommand(): Command {
+  return new Command('create')
+    .summary('create a user (admin bootstrap without the UI)')
+    .description('Create a user with the same rules as registration: password policy, unique email and username, audit entry')
+    .requiredOption('--email <email>', 'email address of the new user (required; also a login name)')
+    .option('--username <name>', 'optional login name: 3 to 50 letters, digits, dot, underscore or hyphen')
+    .option('--display-name <name>', 'name shown in the UI')
+    .addOption(new Option('--role <role>', 'role of the new user').choices(ROLES).default('user'))
+    .option('--verified', 'mark the email as already verified', false)
+    .addOption(new Option('--password-stdin', 'read the password from stdin (one trailing newline is removed)').conflicts('interactive'))
+    .option('--interactive', 'prompt for the password twice on the terminal, without echo')
+    .addHelpText(
+      'after',
+      `
+Exactly one of --password-stdin or --interactive is required.
+
+Examples:
+  $ gatehouse user create --email ada@example.com --role admin --interactive
+  $ printf '%s' "$ADA_PASSWORD" | gatehouse user create --email ada@example.com --username ada --password-stdin
+  $ gatehouse user create --email bot@example.com --role guest --verified --password-stdin < password.txt
+`,
+    )
+    .action(async (options: UserCreateOptions, command: Command) => {
+      if (!options.passwordStdin && !options.interactive) command.error(`error: ${NO_PASSWORD_SOURCE}`);
+      const password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
+      const user = await withContext(async (ctx) => {
+        try {
+          return await createAccount(
+            ctx,
+            {
+              email: options.email,
+              username: options.username,
+              displayName: options.displayName,
+              password,
+              role: options.role,
+              isVerified: options.verified === true,
+            },
+            { action: 'user.created', actorId: null, ip: null },
+          );
+        } catch (error) {
+          throw takenError(error, options) ?? error;
+        }
+      });
+      console.log('Created user');
+      console.log(`  id:       ${user.id}`);
+      console.log(`  email:    ${user.email ?? '(none)'}`);
+      console.log(`  username: ${user.username ?? '(none)'}`);
+      console.log(`  role:     ${user.role}`);
+      console.log(`  verified: ${user.isVerified ? 'yes' : 'no'}`);
+    });
+}
+
+function takenError(error: unknown, options: UserCreateOptions): Error | undefined {
+  if (!(error instanceof AuthError) || error.status !== 409) return undefined;
+  const what = error.code === 'username_taken' ? `username "${options.username}"` : `email "${options.email}"`;
+  return new Error(`the ${what} is already taken (${error.detail})`);
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new Error('--password-stdin reads a pipe or a file; at a terminal use --interactive so the password is not echoed');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // `echo secret |` and `< file` add one newline that is not part of the password; any other whitespace is.
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (password === '') throw new Error('--password-stdin read an empty password; pipe the password in, for example: printf %s "$PASSWORD" | gatehouse ...');
+  return password;
+}
+
+async function promptNewPassword(): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error('--interactive needs a terminal to prompt on; without one, pipe the password in with --password-stdin');
+  const first = await promptHidden('Password: ');
+  const second = await promptHidden('Repeat password: ');
+  if (first !== second) throw new Error('the two passwords differ; nothing was created');
+  return first;
+}
+
+/** Reads one line from the terminal while echoing nothing: readline writes to a muted stream, the prompt goes to stderr. */
+async function promptHidden(prompt: string): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  process.stderr.write(prompt);
+  const cancelled = new Promise<never>((_, reject) => {
+    // In raw mode Ctrl-C and Ctrl-D reach readline instead of the shell; both abort without creating anything.
+    rl.once('SIGINT', () => reject(new Error('cancelled; nothing was created')));
+    rl.once('close', () => reject(new Error('no password entered; nothing was created')));
+  });
+  try {
+    return await Promise.race([rl.question(''), cancelled]);
+  } finally {
+    rl.removeAllListeners('close');
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
