@@ -10,7 +10,6 @@ import { userCreateCommand } from './user-create.js';
 const program = new Command('gatehouse')
   .description('Gatehouse: self-hosted authentication and user management')
   .version(VERSION, '-v, --version', 'print the version')
-  .showHelpAfterError('(add --help for usage)')
   .addHelpText(
     'after',
     `
@@ -38,5 +37,12 @@ program.addCommand(
 program.addCommand(
   new Command('keys').description('manage token signing keys').addCommand(keysRotateCommand()).addHelpText('after', '\nExample:\n  $ gatehouse keys rotate\n'),
 );
+
+// Settings are not inherited through addCommand, so every level gets the hint explicitly.
+const withHint = (command: Command): void => {
+  command.showHelpAfterError('(add --help for usage)');
+  command.commands.forEach(withHint);
+};
+withHint(program);
 
 await program.parseAsync().catch(reportCliError);

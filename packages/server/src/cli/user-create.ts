@@ -14,11 +14,12 @@ interface UserCreateOptions {
   readonly verified?: boolean;
   readonly passwordStdin?: boolean;
   readonly interactive?: boolean;
+  /** Hidden: only there to explain why it is refused instead of answering "unknown option". */
+  readonly password?: string;
 }
 
-// A password given as an argument lands in shell history and in every `ps` listing, so there is no --password.
-const NO_PASSWORD_SOURCE =
-  'give the password with --password-stdin (piped in) or --interactive (typed at a hidden prompt); it is never accepted as an argument';
+const ARGUMENT_LEAKS = 'a password given as an argument is kept in shell history and shown by `ps`';
+const NO_PASSWORD_SOURCE = 'give the password with --password-stdin (piped in) or --interactive (typed at a hidden prompt)';
 
 export function userCreateCommand(): Command {
   return new Command('create')
@@ -31,6 +32,7 @@ export function userCreateCommand(): Command {
     .option('--verified', 'mark the email as already verified', false)
     .addOption(new Option('--password-stdin', 'read the password from stdin (one trailing newline is removed)').conflicts('interactive'))
     .option('--interactive', 'prompt for the password twice on the terminal, without echo')
+    .addOption(new Option('--password <password>').hideHelp())
     .addHelpText(
       'after',
       `
@@ -43,6 +45,7 @@ Examples:
 `,
     )
     .action(async (options: UserCreateOptions, command: Command) => {
+      if (options.password !== undefined) command.error(`error: --password is refused because ${ARGUMENT_LEAKS}; ${NO_PASSWORD_SOURCE}`);
       if (!options.passwordStdin && !options.interactive) command.error(`error: ${NO_PASSWORD_SOURCE}`);
       const password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
       const user = await withContext(async (ctx) => {

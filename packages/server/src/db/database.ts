@@ -10,6 +10,8 @@ import type { DatabaseSchema } from './schema.js';
 export interface Database {
   readonly db: Kysely<DatabaseSchema>;
   readonly dialect: 'sqlite' | 'postgres';
+  /** The PostgreSQL schema the tables live in, when not the default search path. */
+  readonly schema?: string;
   /** The unique index a failed write collided with, or undefined when the error is something else. */
   uniqueViolation(error: unknown): string | undefined;
   /** True when the error means the database cannot be reached (answer 503, not 500). */
@@ -72,6 +74,7 @@ function createPostgres(url: string, schema: string | undefined): Database {
   return {
     db,
     dialect: 'postgres',
+    ...(schema && { schema }),
     uniqueViolation(error) {
       const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
       return code === '23505' ? (constraint ?? 'unknown') : undefined;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
+import { ConfigError } from '../config/config-error.js';
 import type { StoredSigningKey } from '../db/repositories/signing-key-repository.js';
 import { open, seal } from './secret-box.js';
 
@@ -66,6 +67,17 @@ export class KeyRing {
     return { keys: this.published };
   }
 
+  private unseal(sealed: string): string {
+    try {
+      return open(this.keyEncryptionKey, sealed);
+    } catch {
+      throw new ConfigError(
+        'AUTH_SECRET_KEY',
+        'is not the secret the signing keys were encrypted with. Restore the previous secret, or run `gatehouse keys rotate` to start with a new key (everyone must then log in again)',
+      );
+    }
+  }
+
   private async load(): Promise<void> {
     this.lastReload = this.clock.now();
     const stored = await this.source();
@@ -76,7 +88,7 @@ export class KeyRing {
       if (key.alg !== SIGNING_ALGORITHM) continue;
       verifying.set(key.kid, (await importJWK(JSON.parse(key.publicJwk) as JWK, SIGNING_ALGORITHM)) as CryptoKey);
     }
-    const privateJwk = JSON.parse(open(this.keyEncryptionKey, active.sealedPrivateKey)) as JWK;
+    const privateJwk = JSON.parse(this.unseal(active.sealedPrivateKey)) as JWK;
     this.signing = { kid: active.kid, key: (await importJWK(privateJwk, SIGNING_ALGORITHM)) as CryptoKey };
     this.verifying = verifying;
     this.published = stored.filter((key) => key.alg === SIGNING_ALGORITHM).map((key) => JSON.parse(key.publicJwk) as JWK);

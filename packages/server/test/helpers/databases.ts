@@ -35,14 +35,17 @@ export function describeEachDatabase(name: string, suite: (dialect: Dialect) => 
 export interface TestDatabase {
   readonly target: DatabaseTarget;
   readonly dataDir: string;
+  /** The AUTH_SECRET_KEY of every server started on this database (its signing keys are sealed with it). */
+  readonly secret: string;
   drop(): Promise<void>;
 }
 
 /** A fresh, empty database: a SQLite file in a temp directory, or a new PostgreSQL schema. */
 export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const secret = `test-${randomBytes(24).toString('base64url')}`;
   if (dialect === 'sqlite') {
-    return { target: { kind: 'sqlite', path: join(dataDir, 'test.db') }, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return { target: { kind: 'sqlite', path: join(dataDir, 'test.db') }, dataDir, secret, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `gh_test_${randomBytes(6).toString('hex')}`;
@@ -50,6 +53,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   return {
     target: { kind: 'postgres', url: postgresUrl, schema },
     dataDir,
+    secret,
     drop: async () => {
       await withPostgres((client) => client.query(`drop schema if exists ${schema} cascade`));
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -55,7 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const loaded = loadConfig({
     env: {
       ENVIRONMENT: 'test',
-      AUTH_SECRET_KEY: `test-${randomBytes(24).toString('base64url')}`,
+      AUTH_SECRET_KEY: testDatabase.secret,
       DATA_DIR: testDatabase.dataDir,
       LOG_LEVEL: 'info',
       PUBLIC_URL: 'http://gatehouse.test',

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { loginAs, registerUser } from '../helpers/users.js';
+
+describeEachDatabase('health, discovery and docs', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ dialect });
+  });
+  afterAll(() => server.close());
+
+  it('answers liveness on /health and /api/v1/health', async () => {
+    for (const path of ['/health', '/api/v1/health']) {
+      const response = await server.request('GET', path);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ status: 'ok' });
+    }
+  });
+
+  it('reports readiness with the database checked and Redis disabled when not configured', async () => {
+    const response = await server.request('GET', '/health/ready');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok', checks: { db: 'ok', redis: 'disabled' } });
+  });
+
+  it('publishes the signing key as a JWKS that verifies issued tokens', async () => {
+    const { createLocalJWKSet, jwtVerify } = await import('jose');
+    const jwks = await server.request('GET', '/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(jwks.body.keys).toHaveLength(1);
+    expect(jwks.body.keys[0]).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
+    expect(JSON.stringify(jwks.body)).not.toMatch(/"d"/);
+    const { accessToken } = await loginAs(server, await registerUser(server));
+    const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks.body), {
+      issuer: 'http://gatehouse.test',
+      audience: 'gatehouse',
+      typ: 'at+jwt',
+      currentDate: new Date(server.clock.now()),
+    });
+    expect(payload.sub).toBeTruthy();
+  });
+
+  it('serves an OpenID discovery document built from PUBLIC_URL, not the Host header', async () => {
+    const response = await server.request('GET', '/.well-known/openid-configuration', { headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' } });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      issuer: 'http://gatehouse.test',
+      jwks_uri: 'http://gatehouse.test/.well-known/jwks.json',
+      token_endpoint: 'http://gatehouse.test/api/v1/auth/login/form',
+    });
+    expect(response.text).not.toContain('evil.example');
+  });
+
+  it('generates an OpenAPI 3.1 document covering every route, with strict request bodies', async () => {
+    const response = await server.request('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toBe('3.1.0');
+    const paths = response.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> } }>>;
+    for (const path of ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/login/form', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/me', '/api/v1/users/me', '/health', '/health/ready', '/.well-known/jwks.json']) {
+      expect(paths[path], path).toBeDefined();
+    }
+    const register = paths['/api/v1/auth/register']?.post?.requestBody?.content['application/json']?.schema;
+    expect(register?.additionalProperties).toBe(false);
+    expect(JSON.stringify(response.body)).not.toMatch(/password_hash/);
+  });
+
+  it('serves interactive docs at /docs', async () => {
+    const response = await server.request('GET', '/docs/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(response.text).toMatch(/swagger/i);
+  });
+});
+
+describeEachDatabase('logs', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ dialect, env: { LOG_LEVEL: 'trace' } });
+  });
+  afterAll(() => server.close());
+
+  it('never contain passwords, tokens or hashes', async () => {
+    const user = await registerUser(server, { password: 'a very secret passphrase' });
+    const session = await loginAs(server, user);
+    const refreshed = await server.request('POST', '/api/v1/auth/refresh', { json: { refresh_token: session.refreshToken } });
+    await server.request('GET', '/api/v1/auth/me', { token: refreshed.body.access_token });
+    await server.request('GET', `/api/v1/auth/me?token=${refreshed.body.access_token}&api_key=tk_abc`);
+    await server.request('POST', '/api/v1/auth/login', { json: { username: user.email, password: 'a wrong secret passphrase' } });
+    const log = server.logs.join('\n');
+    expect(log).toContain('/api/v1/auth/me?token=[REDACTED]&api_key=[REDACTED]');
+    for (const secret of ['a very secret passphrase', 'a wrong secret passphrase', session.accessToken, session.refreshToken, refreshed.body.access_token, refreshed.body.refresh_token, 'tk_abc', '$argon2id$']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
