@@ -1,20 +1,18 @@
 import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { connectRedis } from './store/redis-client.js';
 
 /** Load config → create clients → build the app → listen; SIGTERM/SIGINT drain requests in flight and close. */
 export async function main(): Promise<void> {
   const { config, warnings } = loadConfig();
   const database = createDatabase(config.database);
   await migrateToLatest(database);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
-  redis?.on('error', () => {}); // reported by /health/ready; reconnects on its own
-  await redis?.connect().catch(() => {});
-  const { app } = await buildApp(config, { database, ...(redis && { redisPing: async () => void (await redis.ping()) }) });
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const { app } = await buildApp(config, { database, ...(redis && { redisPing: redis.ping }) });
   for (const warning of warnings) app.log.warn(warning);
 
   let stopping = false;
@@ -29,7 +27,7 @@ export async function main(): Promise<void> {
     deadline.unref();
     await app.close();
     await database.close();
-    redis?.disconnect();
+    redis?.close();
     clearTimeout(deadline);
     process.exit(0);
   };

@@ -74,6 +74,21 @@ describeEachDatabase('health, discovery and docs', (dialect) => {
   });
 });
 
+describeEachDatabase('readiness without a database', (dialect) => {
+  it('answers 503 once the database is unreachable, while liveness stays 200', async () => {
+    const server = await startTestServer({ dialect });
+    try {
+      await server.database.close();
+      const ready = await server.request('GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: 'unavailable', checks: { db: 'error', redis: 'disabled' } });
+      expect((await server.request('GET', '/health')).status).toBe(200);
+    } finally {
+      await server.app.close();
+    }
+  });
+});
+
 describeEachDatabase('logs', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {

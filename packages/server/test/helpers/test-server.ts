@@ -5,6 +5,7 @@ import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { connectRedis } from '../../src/store/redis-client.js';
 import type { DomainContext } from '../../src/domain/context.js';
 import { FrozenClock } from './clock.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
@@ -73,7 +74,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const { app, ctx } = await buildApp(config, { database, clock, logStream });
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const { app, ctx } = await buildApp(config, { database, clock, logStream, ...(redis && { redisPing: redis.ping }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -90,6 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.close();
       await database.close();
+      redis?.close();
       if (!options.database) await testDatabase.drop();
     },
   };
