@@ -25,7 +25,10 @@ const PG_UNAVAILABLE = /^(08|53|57P0)/; // connection exceptions, insufficient r
 const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
 
 export function createDatabase(target: DatabaseTarget): Database {
-  return target.kind === 'sqlite' ? createSqlite(target.path) : createPostgres(target.url, target.schema);
+  const database = target.kind === 'sqlite' ? createSqlite(target.path) : createPostgres(target.url, target.schema);
+  let closing: Promise<void> | undefined;
+  // Closing twice (a signal during shutdown, a test's cleanup) must not throw.
+  return { ...database, close: () => (closing ??= database.close()) };
 }
 
 function createSqlite(path: string): Database {

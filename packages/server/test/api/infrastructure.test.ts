@@ -84,7 +84,7 @@ describeEachDatabase('readiness without a database', (dialect) => {
       expect(ready.body).toEqual({ status: 'unavailable', checks: { db: 'error', redis: 'disabled' } });
       expect((await server.request('GET', '/health')).status).toBe(200);
     } finally {
-      await server.app.close();
+      await server.close();
     }
   });
 });
