@@ -19,6 +19,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { userRoutes } from './http/routes/users.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
 import { Problem } from './http/schemas/common.js';
+import { startJobs } from './jobs/periodic.js';
+import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
 import type { EventsBus } from './store/events-bus.js';
 import { VERSION } from './version.js';
 
@@ -72,6 +74,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     },
     { prefix: '/api/v1' },
   );
+  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing)], app.log);
+  app.addHook('onClose', async () => stopJobs());
   return { app, ctx };
 }
 

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { rotateSigningKey } from '../domain/tokens/signing-keys.js';
 import { withContext } from './context.js';
 
 export function keysRotateCommand(): Command {
@@ -18,6 +17,7 @@ Example:
 `,
     )
     .action(async () => {
+      const { rotateSigningKey } = await import('../domain/tokens/signing-keys.js');
       await withContext(async (ctx) => {
         const kid = await rotateSigningKey(ctx);
         const minutes = ctx.config.accessTokenTtlSeconds / 60;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { migrateToLatest } from '../db/migrate.js';
 import { describeTarget, withDatabase } from './context.js';
 
 export function migrateCommand(): Command {
@@ -18,6 +17,7 @@ Examples:
 `,
     )
     .action(async () => {
+      const { migrateToLatest } = await import('../db/migrate.js');
       await withDatabase(async ({ config, database }) => {
         console.log(`Database: ${describeTarget(config.database)}`);
         const applied = await migrateToLatest(database);

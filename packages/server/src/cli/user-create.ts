@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
-import { createAccount } from '../domain/accounts/create-account.js';
 import { ROLES, type Role } from '../domain/accounts/user.js';
 import { AuthError } from '../errors/auth-error.js';
 import { withContext } from './context.js';
@@ -47,8 +46,10 @@ Examples:
     .action(async (options: UserCreateOptions, command: Command) => {
       if (options.password !== undefined) command.error(`error: --password is refused because ${ARGUMENT_LEAKS}; ${NO_PASSWORD_SOURCE}`);
       if (!options.passwordStdin && !options.interactive) command.error(`error: ${NO_PASSWORD_SOURCE}`);
-      const password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
+      const { createAccount } = await import('../domain/accounts/create-account.js');
       const user = await withContext(async (ctx) => {
+        // Asked for once the settings and the database are known good, so nobody types a password in vain.
+        const password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
         try {
           return await createAccount(
             ctx,

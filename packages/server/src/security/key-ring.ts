@@ -6,7 +6,7 @@ import type { StoredSigningKey } from '../db/repositories/signing-key-repository
 import { open, seal } from './secret-box.js';
 
 export const SIGNING_ALGORITHM = 'EdDSA';
-const RELOAD_INTERVAL_MS = 10_000;
+const RELOAD_INTERVAL_MS = 1_000;
 
 /** A fresh Ed25519 key; the private half is sealed with the key-encryption key before it is stored. */
 export function generateSigningKey(keyEncryptionKey: Buffer, at: number): StoredSigningKey {
@@ -28,7 +28,7 @@ export type SigningKeySource = () => Promise<StoredSigningKey[]>;
 /**
  * Signs with the newest active key and verifies with any key still usable, so rotation logs nobody out (RFC 8725
  * §3.1: each key is bound to exactly one algorithm). Keys live in the database; an unknown `kid` triggers at most
- * one reload per 10 s, which is how a key added by `gatehouse keys rotate` or another instance is picked up.
+ * one reload per second, which is how a key added by `gatehouse keys rotate` or another instance is picked up.
  */
 export class KeyRing {
   private signing: { kid: string; key: CryptoKey } | undefined;

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { rotateSigningKey } from '../../src/domain/tokens/signing-keys.js';
+import { reloadSigningKeys } from '../../src/jobs/reload-signing-keys.js';
 import { createTestDatabase, describeEachDatabase } from '../helpers/databases.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser } from '../helpers/users.js';
@@ -33,6 +34,30 @@ describeEachDatabase('signing keys', (dialect) => {
       await expect(starting).rejects.toBeInstanceOf(ConfigError);
       await expect(starting).rejects.toThrow(/^AUTH_SECRET_KEY is not the secret the signing keys were encrypted with/);
     } finally {
+      await database.drop();
+    }
+  });
+
+  it('rotated on one instance are honoured by another at once, and signed with there after its periodic reload', async () => {
+    const database = await createTestDatabase(dialect);
+    const a = await startTestServer({ database });
+    const b = await startTestServer({ database });
+    try {
+      const user = await registerUser(a);
+      const oldKid = (await a.request('GET', '/.well-known/jwks.json')).body.keys[0].kid;
+      b.clock.advance(1_000);
+      const newKid = await rotateSigningKey(a.ctx);
+      const fromA = await loginAs(a, user);
+      // B has never seen the new key: the unknown kid makes it reload instead of refusing the token.
+      expect((await b.request('GET', '/api/v1/auth/me', { token: fromA.accessToken })).status).toBe(200);
+      const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid;
+      expect(kidOf(fromA.accessToken)).toBe(newKid);
+      expect(newKid).not.toBe(oldKid);
+      await reloadSigningKeys(b.ctx.keyRing).run();
+      expect(kidOf((await loginAs(b, user)).accessToken)).toBe(newKid);
+    } finally {
+      await a.close();
+      await b.close();
       await database.drop();
     }
   });
