@@ -12,6 +12,14 @@ const MAX_TOKEN_LENGTH = 4096;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const UNTRUSTED_HEADER_KEYS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'crit'];
 
+/**
+ * base64url decoding ignores the unused low bits of the last character, so one token has up to 16 spellings.
+ * Accepting only the canonical one keeps "one token, one string" true for the cache and any string-keyed list.
+ */
+function isCanonical(token: string): boolean {
+  return token.split('.').every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment);
+}
+
 export interface AccessClaims {
   readonly sub: string;
   readonly sid: string;
@@ -67,7 +75,8 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessClaims> {
     const cached = this.verified.get(token);
     if (cached) {
-      if (this.clock.now() / 1000 > cached.exp + CLOCK_SKEW_SECONDS) {
+      // Same boundary as jose's check on an uncached token: expired once exp + skew is reached.
+      if (this.clock.now() / 1000 >= cached.exp + CLOCK_SKEW_SECONDS) {
         this.verified.delete(token);
         throw new AuthError('token_expired');
       }
@@ -84,7 +93,7 @@ export class AccessTokens {
   }
 
   private async verifySignatureAndClaims(token: string): Promise<AccessClaims> {
-    if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) throw new AuthError('invalid_token');
+    if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token) || !isCanonical(token)) throw new AuthError('invalid_token');
     let payload: JWTPayload;
     try {
       const header = decodeProtectedHeader(token);

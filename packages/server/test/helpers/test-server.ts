@@ -52,6 +52,15 @@ export interface TestServerOptions {
 /** A real Gatehouse listening on an ephemeral loopback port, on a fresh database, with a frozen clock. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const testDatabase = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
+  try {
+    return await start(testDatabase, options);
+  } catch (error) {
+    if (!options.database) await testDatabase.drop();
+    throw error;
+  }
+}
+
+async function start(testDatabase: TestDatabase, options: TestServerOptions): Promise<TestServer> {
   const loaded = loadConfig({
     env: {
       ENVIRONMENT: 'test',

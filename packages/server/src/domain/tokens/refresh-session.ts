@@ -40,7 +40,8 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
     const session = await repos.sessions.findById(spent.sessionId);
     if (!live(session)) return { kind: 'invalid' };
     const next = await repos.refreshTokens.find(successorHash);
-    const withinGrace = spent.usedAt !== null && now - spent.usedAt <= ctx.config.refreshGraceSeconds * 1000;
+    const grace = ctx.config.refreshGraceSeconds * 1000;
+    const withinGrace = grace > 0 && spent.usedAt !== null && now - spent.usedAt <= grace;
     if (withinGrace && next && next.usedAt === null) return { kind: 'replayed', session };
     await revokeSessionIn(ctx, repos, { sessionId: session.id, userId: session.userId, actorId: null, reason: 'refresh_token_reuse', ip: request.ip });
     return { kind: 'reused', session };
