@@ -74,9 +74,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     },
     { prefix: '/api/v1' },
   );
+  closeKeepAliveConnectionsWhenDone(app);
   const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing)], app.log);
   app.addHook('onClose', async () => stopJobs());
   return { app, ctx };
+}
+
+/**
+ * Fastify closes only the connections idle when close() starts. A keep-alive connection whose request is still
+ * running would stay open for its keep-alive timeout after answering and hold the shutdown past its deadline, so
+ * while closing, idle connections are closed as soon as they become idle.
+ */
+function closeKeepAliveConnectionsWhenDone(app: FastifyInstance): void {
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
+  });
+  app.addHook('onClose', async () => clearInterval(sweeper));
 }
 
 async function bootstrapAdminOrExplain(ctx: DomainContext, admin: { email: string; password: string }): Promise<void> {

@@ -10,6 +10,7 @@ export function keysRotateCommand(): Command {
       `
 Nobody is logged out: tokens signed by a previous key stay valid until they
 expire (ACCESS_TOKEN_EXPIRE_MINUTES), and the JWKS lists both keys meanwhile.
+Running servers switch to the new key within a minute, without a restart.
 Run it with the same AUTH_SECRET_KEY as the server: it seals the new private key.
 
 Example:
@@ -23,7 +24,7 @@ Example:
         const minutes = ctx.config.accessTokenTtlSeconds / 60;
         console.log(`New signing key: ${kid}`);
         console.log(`Existing tokens stay valid: previous keys keep verifying them until they expire (at most ${minutes} minutes).`);
-        console.log('Servers start signing with the new key when they restart or first meet a token signed with it.');
+        console.log('Running servers pick the new key up on their own within a minute; no restart is needed.');
       });
     });
 }
