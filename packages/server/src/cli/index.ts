@@ -35,7 +35,10 @@ program.addCommand(
     .addHelpText('after', '\nExample:\n  $ gatehouse user create --email ada@example.com --interactive\n'),
 );
 program.addCommand(
-  new Command('keys').description('manage token signing keys').addCommand(keysRotateCommand()).addHelpText('after', '\nExample:\n  $ gatehouse keys rotate\n'),
+  new Command('keys')
+    .description('manage token signing keys')
+    .addCommand(keysRotateCommand())
+    .addHelpText('after', '\nExample:\n  $ gatehouse keys rotate\n'),
 );
 
 // Settings are not inherited through addCommand, so every level gets the hint explicitly.

@@ -87,8 +87,11 @@ async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // `echo secret |` and `< file` add one newline that is not part of the password; any other whitespace is.
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password === '') throw new Error('--password-stdin read an empty password; pipe the password in, for example: printf %s "$PASSWORD" | gatehouse ...');
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '')
+    throw new Error('--password-stdin read an empty password; pipe the password in, for example: printf %s "$PASSWORD" | gatehouse ...');
   return password;
 }
 

@@ -49,7 +49,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const adminEmail = read(VARIABLES.adminEmail).value;
   const adminPassword = read(VARIABLES.adminPassword).value;
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
-    throw new ConfigError(adminEmail === undefined ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD', 'must be set together with the other of ADMIN_EMAIL / ADMIN_PASSWORD');
+    throw new ConfigError(
+      adminEmail === undefined ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD',
+      'must be set together with the other of ADMIN_EMAIL / ADMIN_PASSWORD',
+    );
   }
 
   const config: Config = {

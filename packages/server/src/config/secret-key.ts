@@ -23,15 +23,13 @@ export interface ResolvedSecret {
   readonly warning?: string;
 }
 
-export function resolveSecretKey(
-  given: string | undefined,
-  variable: string,
-  environment: Environment,
-  dataDir: string,
-): ResolvedSecret {
+export function resolveSecretKey(given: string | undefined, variable: string, environment: Environment, dataDir: string): ResolvedSecret {
   if (given !== undefined) {
     if (given.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(variable, `must be at least ${MIN_SECRET_LENGTH} characters (got ${given.length}); generate one with: openssl rand -base64 48`);
+      throw new ConfigError(
+        variable,
+        `must be at least ${MIN_SECRET_LENGTH} characters (got ${given.length}); generate one with: openssl rand -base64 48`,
+      );
     }
     if (isExampleSecret(given)) {
       if (environment === 'production') {

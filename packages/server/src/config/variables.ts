@@ -29,7 +29,8 @@ export const VARIABLES = {
   publicUrl: variable({
     name: 'PUBLIC_URL',
     default: 'http://localhost:<PORT>',
-    description: 'The URL clients reach this server at. It is the `iss` of every token and the base of links in mail; never taken from request headers.',
+    description:
+      'The URL clients reach this server at. It is the `iss` of every token and the base of links in mail; never taken from request headers.',
     parse: httpUrl,
   }),
   dataDir: variable({
@@ -54,7 +55,8 @@ export const VARIABLES = {
     name: 'AUTH_SECRET_KEY',
     aliases: ['SECRET_KEY'],
     default: undefined,
-    description: 'At least 32 characters. Encrypts signing keys and keys token hashes. Required in production; in development a random one is generated once and kept in `DATA_DIR/secret.key`.',
+    description:
+      'At least 32 characters. Encrypts signing keys and keys token hashes. Required in production; in development a random one is generated once and kept in `DATA_DIR/secret.key`.',
     parse: text,
   }),
   jwtAudience: variable({ name: 'JWT_AUDIENCE', default: 'gatehouse', description: 'The `aud` of access tokens.', parse: text }),
@@ -73,7 +75,8 @@ export const VARIABLES = {
   refreshGraceSeconds: variable({
     name: 'REFRESH_REUSE_GRACE_SECONDS',
     default: '10',
-    description: 'A refresh token replayed this soon after its rotation, while its successor is unused, gets the same successor back instead of revoking the session. 0 turns the grace off.',
+    description:
+      'A refresh token replayed this soon after its rotation, while its successor is unused, gets the same successor back instead of revoking the session. 0 turns the grace off.',
     parse: integer(0, 60),
   }),
   registration: variable({

@@ -38,7 +38,11 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
     hasher: new PasswordHasher(config.argon2),
     secrets,
     keyRing,
-    accessTokens: new AccessTokens(keyRing, clock, { issuer: config.publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds }),
+    accessTokens: new AccessTokens(keyRing, clock, {
+      issuer: config.publicUrl,
+      audience: config.jwtAudience,
+      ttlSeconds: config.accessTokenTtlSeconds,
+    }),
     events: deps.events ?? new MemoryEventsBus(),
     revokedSessions: new RevokedSessions(tokenLifetimeMs),
     users: new UserCache(repos.users),

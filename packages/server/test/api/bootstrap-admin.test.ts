@@ -19,9 +19,16 @@ describeEachDatabase('admin bootstrap', (dialect) => {
     // A restart with a different ADMIN_PASSWORD must not reset the existing admin's password.
     const second = await startTestServer({ database, env: { ...env, ADMIN_PASSWORD: 'another admin password' } });
     try {
-      expect((await second.request('POST', '/api/v1/auth/login', { json: { username: env.ADMIN_EMAIL, password: 'another admin password' } })).status).toBe(401);
-      expect((await second.request('POST', '/api/v1/auth/login', { json: { username: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } })).status).toBe(200);
-      const count = await second.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      expect(
+        (await second.request('POST', '/api/v1/auth/login', { json: { username: env.ADMIN_EMAIL, password: 'another admin password' } })).status,
+      ).toBe(401);
+      expect((await second.request('POST', '/api/v1/auth/login', { json: { username: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } })).status).toBe(
+        200,
+      );
+      const count = await second.database.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
       expect(Number(count?.n)).toBe(1);
     } finally {
       await second.close();

@@ -43,7 +43,9 @@ describeEachDatabase('health, discovery and docs', (dialect) => {
   });
 
   it('serves an OpenID discovery document built from PUBLIC_URL, not the Host header', async () => {
-    const response = await server.request('GET', '/.well-known/openid-configuration', { headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' } });
+    const response = await server.request('GET', '/.well-known/openid-configuration', {
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+    });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       issuer: 'http://gatehouse.test',
@@ -57,8 +59,22 @@ describeEachDatabase('health, discovery and docs', (dialect) => {
     const response = await server.request('GET', '/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
-    const paths = response.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> } }>>;
-    for (const path of ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/login/form', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/me', '/api/v1/users/me', '/health', '/health/ready', '/.well-known/jwks.json']) {
+    const paths = response.body.paths as Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> } }>
+    >;
+    for (const path of [
+      '/api/v1/auth/register',
+      '/api/v1/auth/login',
+      '/api/v1/auth/login/form',
+      '/api/v1/auth/refresh',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/me',
+      '/api/v1/users/me',
+      '/health',
+      '/health/ready',
+      '/.well-known/jwks.json',
+    ]) {
       expect(paths[path], path).toBeDefined();
     }
     const register = paths['/api/v1/auth/register']?.post?.requestBody?.content['application/json']?.schema;
@@ -105,7 +121,16 @@ describeEachDatabase('logs', (dialect) => {
     await server.request('POST', '/api/v1/auth/login', { json: { username: user.email, password: 'a wrong secret passphrase' } });
     const log = server.logs.join('\n');
     expect(log).toContain('/api/v1/auth/me?token=[REDACTED]&api_key=[REDACTED]');
-    for (const secret of ['a very secret passphrase', 'a wrong secret passphrase', session.accessToken, session.refreshToken, refreshed.body.access_token, refreshed.body.refresh_token, 'tk_abc', '$argon2id$']) {
+    for (const secret of [
+      'a very secret passphrase',
+      'a wrong secret passphrase',
+      session.accessToken,
+      session.refreshToken,
+      refreshed.body.access_token,
+      refreshed.body.refresh_token,
+      'tk_abc',
+      '$argon2id$',
+    ]) {
       expect(log).not.toContain(secret);
     }
   });

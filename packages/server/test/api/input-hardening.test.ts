@@ -27,6 +27,7 @@ const ODD_STRINGS: readonly string[] = [
   'e\u0301',
   '\uFEFF',
   "' OR 1=1--",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal log4shell payload, not a template
   '${jndi:ldap://x}',
   'a'.repeat(60_000),
 ];
@@ -58,7 +59,10 @@ describeEachDatabase('bad input never breaks anything', (dialect) => {
   afterAll(() => server.close());
 
   async function countUsers(): Promise<number> {
-    const row = await server.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const row = await server.database.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(row?.n);
   }
 
@@ -148,7 +152,14 @@ describeEachDatabase('bad input never breaks anything', (dialect) => {
   });
 
   it('answers unknown routes and methods with a 404 problem', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['GET', '/api/v1/auth/nope'], ['DELETE', '/api/v1/auth/me'], ['GET', '/api/v1/auth/login'], ['GET', '/ADMIN/users'], ['GET', '/api/v1/auth/me/..%2f..%2fhealth']]) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['GET', '/api/v1/auth/nope'],
+      ['DELETE', '/api/v1/auth/me'],
+      ['GET', '/api/v1/auth/login'],
+      ['GET', '/ADMIN/users'],
+      ['GET', '/api/v1/auth/me/..%2f..%2fhealth'],
+    ]) {
       const response = await server.request(method as string, path as string);
       expectProblem(response, `${method} ${path}`);
       expect(response.status).toBe(404);

@@ -21,8 +21,7 @@ const ENV = { RATE_LIMIT_ENABLED: 'false', LOCKOUT_ENABLED: 'false' };
 
 type Json = Record<string, unknown> | unknown[] | string | number | null;
 
-const b64 = (value: Json | Uint8Array): string =>
-  Buffer.from(value instanceof Uint8Array ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: Json | Uint8Array): string => Buffer.from(value instanceof Uint8Array ? value : JSON.stringify(value)).toString('base64url');
 
 /** A compact token from parts, with no signing: for shapes no library would produce. */
 function compact(header: Json, payload: Json, signature: string): string {
@@ -124,7 +123,11 @@ describeEachDatabase('JWT attacks on GET /auth/me', (dialect) => {
     jwks = published.body;
     expect(jwks.keys.length).toBeGreaterThan(0);
     const pair = await generateKeyPair('EdDSA', { extractable: true });
-    attacker = { publicKey: pair.publicKey, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker', alg: 'EdDSA' } };
+    attacker = {
+      publicKey: pair.publicKey,
+      privateKey: pair.privateKey,
+      jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker', alg: 'EdDSA' },
+    };
   });
   afterAll(() => server.close());
 
@@ -251,7 +254,9 @@ describeEachDatabase('JWT attacks on GET /auth/me', (dialect) => {
       hits = [];
       listener = createServer((request, response) => {
         hits.push(`${request.method} ${request.url}`);
-        const body = request.url?.includes('jwks') ? JSON.stringify({ keys: [attacker.jwk] }) : '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n';
+        const body = request.url?.includes('jwks')
+          ? JSON.stringify({ keys: [attacker.jwk] })
+          : '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n';
         response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       });
       await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -480,7 +485,14 @@ describeEachDatabase('JWT attacks on GET /auth/me', (dialect) => {
       ['`/` in the payload segment', () => `${parts[0]}.${parts[1]}/.${parts[2]}`],
       ['`=` padding on the signature', () => `${parts[0]}.${parts[1]}.${parts[2]}==`],
       ['`=` padding on the header', () => `${parts[0]}=.${parts[1]}.${parts[2]}`],
-      ['standard base64 with `+`, `/` and padding', () => parts.map((part) => Buffer.from(part, 'base64url').toString('base64')).join('.').concat('+/')],
+      [
+        'standard base64 with `+`, `/` and padding',
+        () =>
+          parts
+            .map((part) => Buffer.from(part, 'base64url').toString('base64'))
+            .join('.')
+            .concat('+/'),
+      ],
       ['a percent-encoded token', () => encodeURIComponent(`${session.accessToken}+`)],
       ['a tab inside the token', () => `${parts[0]}.${parts[1]}\t.${parts[2]}`],
     ])('refuses %s', async (_name, build) => {

@@ -32,7 +32,10 @@ describeEachDatabase('POST /auth/login', (dialect) => {
   it('issues at+jwt EdDSA tokens with the claims of API.md', async () => {
     const user = await registerUser(server);
     const { accessToken, sessionId } = await loginAs(server, user);
-    const [header, payload] = accessToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const [header, payload] = accessToken
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     const jwks = await server.request('GET', '/.well-known/jwks.json');
     expect(header).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: jwks.body.keys[0].kid });
     expect(payload).toEqual({
@@ -59,7 +62,13 @@ describeEachDatabase('POST /auth/login', (dialect) => {
     }
     expect(unknown.text).toBe(wrong.text);
     expect(unknownName.text).toBe(wrong.text);
-    expect(wrong.body).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Incorrect username or password', code: 'invalid_credentials' });
+    expect(wrong.body).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'Incorrect username or password',
+      code: 'invalid_credentials',
+    });
   });
 
   it('spends a password verification on unknown users too, so timing does not reveal accounts', async () => {
@@ -105,7 +114,10 @@ describeEachDatabase('POST /auth/login', (dialect) => {
     expect(session?.clientId).toBe(`${user.id.slice(-6)}-ada-s-phone-work`);
     expect(session?.deviceName).toBe('Ada’s Phone (work)');
     expect((await server.ctx.repos.sessions.findById(second.sessionId))?.clientId).toBe(`${user.id.slice(-6)}-default`);
-    await server.request('POST', LOGIN, { json: { username: user.email, password: 'wrong password' }, headers: { 'user-agent': '<script>alert(1)</script>' } });
+    await server.request('POST', LOGIN, {
+      json: { username: user.email, password: 'wrong password' },
+      headers: { 'user-agent': '<script>alert(1)</script>' },
+    });
     const history = await server.ctx.repos.loginHistory.listForUser(user.id, 10);
     expect(history.map((entry) => [entry.success, entry.reason])).toEqual([
       [false, 'bad_password'],
@@ -119,16 +131,23 @@ describeEachDatabase('POST /auth/login', (dialect) => {
 
   it('accepts the OAuth2 password form on /auth/login/form', async () => {
     const user = await registerUser(server);
-    const ok = await server.request('POST', '/api/v1/auth/login/form', { form: { username: user.email, password: user.password, grant_type: 'password', scope: '' } });
+    const ok = await server.request('POST', '/api/v1/auth/login/form', {
+      form: { username: user.email, password: user.password, grant_type: 'password', scope: '' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.token_type).toBe('bearer');
     const bad = await server.request('POST', '/api/v1/auth/login/form', { form: { username: user.email, password: 'nope nope nope' } });
     expect(bad.status).toBe(401);
-    const grant = await server.request('POST', '/api/v1/auth/login/form', { form: { username: user.email, password: user.password, grant_type: 'client_credentials' } });
+    const grant = await server.request('POST', '/api/v1/auth/login/form', {
+      form: { username: user.email, password: user.password, grant_type: 'client_credentials' },
+    });
     expect(grant.status).toBe(422);
     const extra = await server.request('POST', '/api/v1/auth/login/form', { form: { username: user.email, password: user.password, role: 'admin' } });
     expect(extra.status).toBe(422);
-    const twice = await server.request('POST', '/api/v1/auth/login/form', { raw: `username=${encodeURIComponent(user.email)}&password=a&password=b`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const twice = await server.request('POST', '/api/v1/auth/login/form', {
+      raw: `username=${encodeURIComponent(user.email)}&password=a&password=b`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(twice.status).toBe(422);
   });
 
@@ -137,7 +156,10 @@ describeEachDatabase('POST /auth/login', (dialect) => {
     const response = await server.request('POST', LOGIN, { form: { username: user.email, password: user.password } });
     expect(response.status).toBe(415);
     expect(response.body.code).toBe('unsupported_media_type');
-    const text = await server.request('POST', LOGIN, { raw: JSON.stringify({ username: user.email, password: user.password }), headers: { 'content-type': 'text/plain' } });
+    const text = await server.request('POST', LOGIN, {
+      raw: JSON.stringify({ username: user.email, password: user.password }),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
   });
 

@@ -16,7 +16,12 @@ describeEachDatabase('GET/PATCH /users/me and GET /auth/me', (dialect) => {
   }
 
   it('answers 401 with WWW-Authenticate: Bearer to anonymous callers', async () => {
-    for (const [method, path] of [['GET', '/api/v1/auth/me'], ['GET', '/api/v1/users/me'], ['PATCH', '/api/v1/users/me'], ['POST', '/api/v1/auth/logout']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/auth/me'],
+      ['GET', '/api/v1/users/me'],
+      ['PATCH', '/api/v1/users/me'],
+      ['POST', '/api/v1/auth/logout'],
+    ] as const) {
       const response = await server.request(method, path, method === 'PATCH' ? { json: {} } : {});
       expect(response.status, path).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
@@ -48,7 +53,15 @@ describeEachDatabase('GET/PATCH /users/me and GET /auth/me', (dialect) => {
 
   it('refuses role, flags and other unknown fields with 422 and changes nothing', async () => {
     const { token } = await caller();
-    for (const body of [{ role: 'admin' }, { is_active: false }, { is_verified: true }, { is_superuser: true }, { id: 'x' }, { rate_limit_per_minute: 1e6 }, { password: 'x' }]) {
+    for (const body of [
+      { role: 'admin' },
+      { is_active: false },
+      { is_verified: true },
+      { is_superuser: true },
+      { id: 'x' },
+      { rate_limit_per_minute: 1e6 },
+      { password: 'x' },
+    ]) {
       const response = await server.request('PATCH', '/api/v1/users/me', { token, json: body });
       expect(response.status, JSON.stringify(body)).toBe(422);
     }
@@ -58,7 +71,11 @@ describeEachDatabase('GET/PATCH /users/me and GET /auth/me', (dialect) => {
 
   it('refuses prototype pollution attempts', async () => {
     const { token } = await caller();
-    const proto = await server.request('PATCH', '/api/v1/users/me', { token, raw: '{"__proto__":{"role":"admin"}}', headers: { 'content-type': 'application/json' } });
+    const proto = await server.request('PATCH', '/api/v1/users/me', {
+      token,
+      raw: '{"__proto__":{"role":"admin"}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.status).toBe(400);
     const ctor = await server.request('PATCH', '/api/v1/users/me', { token, json: { constructor: { prototype: { role: 'admin' } } } });
     expect(ctor.status).toBe(400);

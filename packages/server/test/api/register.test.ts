@@ -32,7 +32,20 @@ describeEachDatabase('POST /auth/register', (dialect) => {
     expect(response.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Date(response.body.created_at).toISOString()).toBe(response.body.created_at);
     expect(Object.keys(response.body).sort()).toEqual(
-      ['created_at', 'display_name', 'email', 'id', 'is_active', 'is_superuser', 'is_suspended', 'is_verified', 'last_login_at', 'role', 'updated_at', 'username'].sort(),
+      [
+        'created_at',
+        'display_name',
+        'email',
+        'id',
+        'is_active',
+        'is_superuser',
+        'is_suspended',
+        'is_verified',
+        'last_login_at',
+        'role',
+        'updated_at',
+        'username',
+      ].sort(),
     );
     expect(response.text).not.toMatch(/argon2|password/i);
   });
@@ -83,7 +96,11 @@ describeEachDatabase('POST /auth/register', (dialect) => {
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(19);
-    const count = await server.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', email).executeTakeFirst();
+    const count = await server.database.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('email', '=', email)
+      .executeTakeFirst();
     expect(Number(count?.n)).toBe(1);
   });
 
@@ -121,7 +138,18 @@ describeEachDatabase('POST /auth/register', (dialect) => {
   });
 
   it('rejects malformed emails, including ones that address two mailboxes', async () => {
-    for (const email of ['not-an-email', 'a@b', 'victim@x.test,attacker@y.test', 'victim@x.test;attacker@y.test', 'victim@x.test\r\nBcc: attacker@y.test', '"a@b"@x.test', 'victim@x.test<b>hi</b>', `${'a'.repeat(250)}@x.test`, 'a@@x.test', '']) {
+    for (const email of [
+      'not-an-email',
+      'a@b',
+      'victim@x.test,attacker@y.test',
+      'victim@x.test;attacker@y.test',
+      'victim@x.test\r\nBcc: attacker@y.test',
+      '"a@b"@x.test',
+      'victim@x.test<b>hi</b>',
+      `${'a'.repeat(250)}@x.test`,
+      'a@@x.test',
+      '',
+    ]) {
       const response = await register({ email, password: GOOD_PASSWORD });
       expect(response.status, email).toBe(422);
       expect(response.body.errors[0].path).toBe('/email');

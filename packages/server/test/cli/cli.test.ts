@@ -75,9 +75,25 @@ describe('gatehouse --help', () => {
     [['serve'], ['npm start', 'SIGTERM']],
     [['migrate'], ['migrations', 'Examples:']],
     [['user'], ['create']],
-    [['user', 'create'], ['--email <email>', '--username <name>', '--display-name <name>', '--role <role>', '"admin"', '--verified', '--password-stdin', '--interactive', 'Examples:']],
+    [
+      ['user', 'create'],
+      [
+        '--email <email>',
+        '--username <name>',
+        '--display-name <name>',
+        '--role <role>',
+        '"admin"',
+        '--verified',
+        '--password-stdin',
+        '--interactive',
+        'Examples:',
+      ],
+    ],
     [['keys'], ['rotate']],
-    [['keys', 'rotate'], ['signing key', 'expire', 'Example:']],
+    [
+      ['keys', 'rotate'],
+      ['signing key', 'expire', 'Example:'],
+    ],
   ])('gatehouse %j --help explains the command', async (command, mentions) => {
     const result = await runCli([...command, '--help'], { env });
     expect(result.code, result.stderr).toBe(0);
@@ -128,7 +144,20 @@ describeEachDatabase('gatehouse CLI', (dialect) => {
     const email = uniqueEmail('admin');
     const username = `ada_${randomBytes(3).toString('hex')}`;
     const result = await runCli(
-      ['user', 'create', '--email', email, '--username', username, '--display-name', 'Ada Lovelace', '--role', 'admin', '--verified', '--password-stdin'],
+      [
+        'user',
+        'create',
+        '--email',
+        email,
+        '--username',
+        username,
+        '--display-name',
+        'Ada Lovelace',
+        '--role',
+        'admin',
+        '--verified',
+        '--password-stdin',
+      ],
       { env, input: `${GOOD_PASSWORD}\n` },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -200,9 +229,15 @@ describeEachDatabase('gatehouse CLI', (dialect) => {
 
   it('refuses a duplicate username as taken', async () => {
     const username = `dup_${randomBytes(3).toString('hex')}`;
-    const first = await runCli(['user', 'create', '--email', uniqueEmail(), '--username', username, '--password-stdin'], { env, input: GOOD_PASSWORD });
+    const first = await runCli(['user', 'create', '--email', uniqueEmail(), '--username', username, '--password-stdin'], {
+      env,
+      input: GOOD_PASSWORD,
+    });
     expect(first.code, first.stderr).toBe(0);
-    const second = await runCli(['user', 'create', '--email', uniqueEmail(), '--username', username, '--password-stdin'], { env, input: GOOD_PASSWORD });
+    const second = await runCli(['user', 'create', '--email', uniqueEmail(), '--username', username, '--password-stdin'], {
+      env,
+      input: GOOD_PASSWORD,
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`error: the username "${username}" is already taken`);
   });
@@ -228,7 +263,10 @@ describeEachDatabase('gatehouse CLI', (dialect) => {
   });
 
   it('--interactive without a terminal says to use --password-stdin', async () => {
-    const result = await runCli(['user', 'create', '--email', uniqueEmail(), '--interactive'], { env, input: `${GOOD_PASSWORD}\n${GOOD_PASSWORD}\n` });
+    const result = await runCli(['user', 'create', '--email', uniqueEmail(), '--interactive'], {
+      env,
+      input: `${GOOD_PASSWORD}\n${GOOD_PASSWORD}\n`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: --interactive needs a terminal');
     expect(result.stderr).toContain('--password-stdin');

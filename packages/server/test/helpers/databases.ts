@@ -45,7 +45,12 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const secret = `test-${randomBytes(24).toString('base64url')}`;
   if (dialect === 'sqlite') {
-    return { target: { kind: 'sqlite', path: join(dataDir, 'test.db') }, dataDir, secret, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      target: { kind: 'sqlite', path: join(dataDir, 'test.db') },
+      dataDir,
+      secret,
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `gh_test_${randomBytes(6).toString('hex')}`;

@@ -5,8 +5,8 @@ import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { connectRedis } from '../../src/store/redis-client.js';
 import type { DomainContext } from '../../src/domain/context.js';
+import { connectRedis } from '../../src/store/redis-client.js';
 import { FrozenClock } from './clock.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
 

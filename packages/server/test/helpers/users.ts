@@ -22,7 +22,10 @@ export function uniqueEmail(prefix = 'user'): string {
 }
 
 /** Registers a user over HTTP and checks it worked. */
-export async function registerUser(server: TestServer, overrides: Partial<{ email: string; username: string; password: string }> = {}): Promise<TestUser> {
+export async function registerUser(
+  server: TestServer,
+  overrides: Partial<{ email: string; username: string; password: string }> = {},
+): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail();
   const username = overrides.username ?? `u_${randomBytes(4).toString('hex')}`;
   const password = overrides.password ?? GOOD_PASSWORD;

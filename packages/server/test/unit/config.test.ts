@@ -60,7 +60,9 @@ describe('configuration', () => {
   it('refuses to start in production without a strong, non-example secret', () => {
     expect(failure({ ENVIRONMENT: 'production' }).message).toMatch(/^AUTH_SECRET_KEY is required when ENVIRONMENT=production/);
     expect(failure({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: 'short' }).message).toMatch(/^AUTH_SECRET_KEY must be at least 32 characters/);
-    expect(failure({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: 'change-me-to-a-long-random-string-of-at-least-32-characters' }).message).toMatch(/example value/);
+    expect(failure({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: 'change-me-to-a-long-random-string-of-at-least-32-characters' }).message).toMatch(
+      /example value/,
+    );
     expect(failure({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: 'a'.repeat(40) }).message).toMatch(/example value/);
     expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET }).config.secretKey).toBe(SECRET);
   });
@@ -124,7 +126,11 @@ describe('configuration', () => {
 
 describe('error catalogue', () => {
   it('is documented in docs/errors.md exactly', () => {
-    const rows = [...repoFile('docs/errors.md').matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map(([, code, status, detail]) => [code, Number(status), detail]);
+    const rows = [...repoFile('docs/errors.md').matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map(([, code, status, detail]) => [
+      code,
+      Number(status),
+      detail,
+    ]);
     expect(rows).toEqual(Object.entries(ERROR_CATALOGUE).map(([code, entry]) => [code, entry.status, entry.detail]));
   });
 

@@ -26,8 +26,7 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     signingKeys: new SigningKeyRepository(db),
     loginHistory: new LoginHistoryRepository(db),
     audit: new AuditRepository(db),
-    transaction: (work) =>
-      inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true))),
+    transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;
 }

@@ -11,7 +11,11 @@ export async function bootstrapAdmin(ctx: DomainContext, admin: { email: string;
   const email = normalizeEmail(admin.email);
   if (await ctx.repos.users.findByEmail(email)) return false;
   try {
-    await createAccount(ctx, { email, password: admin.password, role: 'admin', isVerified: true }, { action: 'admin.bootstrapped', actorId: null, ip: null });
+    await createAccount(
+      ctx,
+      { email, password: admin.password, role: 'admin', isVerified: true },
+      { action: 'admin.bootstrapped', actorId: null, ip: null },
+    );
     return true;
   } catch (error) {
     // Another instance starting at the same moment created it first.

@@ -33,8 +33,24 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, origi
   const at = ctx.clock.now();
   try {
     await ctx.repos.transaction(async (repos) => {
-      await repos.users.insert({ id, email, username, displayName, passwordHash, role: input.role, isActive: true, isVerified: input.isVerified, at });
-      await writeAudit(ctx, repos, { action: origin.action, actorId: origin.actorId ?? id, targetId: id, ip: origin.ip, details: { role: input.role } });
+      await repos.users.insert({
+        id,
+        email,
+        username,
+        displayName,
+        passwordHash,
+        role: input.role,
+        isActive: true,
+        isVerified: input.isVerified,
+        at,
+      });
+      await writeAudit(ctx, repos, {
+        action: origin.action,
+        actorId: origin.actorId ?? id,
+        targetId: id,
+        ip: origin.ip,
+        details: { role: input.role },
+      });
     });
   } catch (error) {
     throw conflictError(ctx, error) ?? error;

@@ -1,6 +1,6 @@
 import { AuthError } from '../../errors/auth-error.js';
-import type { RequestInfo } from '../sessions/session.js';
 import type { DomainContext } from '../context.js';
+import type { RequestInfo } from '../sessions/session.js';
 import { createAccount } from './create-account.js';
 import type { User } from './user.js';
 

@@ -1,5 +1,5 @@
-import { AuthError } from '../../errors/auth-error.js';
 import type { ProfileChanges } from '../../db/repositories/user-repository.js';
+import { AuthError } from '../../errors/auth-error.js';
 import { normalizePassword } from '../../security/password-policy.js';
 import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';

@@ -1,9 +1,9 @@
-import { AuthError } from '../../errors/auth-error.js';
-import { randomToken } from '../../security/random-token.js';
-import { normalizePassword } from '../../security/password-policy.js';
 import type { UserCredentials } from '../../db/repositories/user-repository.js';
+import { AuthError } from '../../errors/auth-error.js';
+import { normalizePassword } from '../../security/password-policy.js';
+import { randomToken } from '../../security/random-token.js';
 import type { DomainContext } from '../context.js';
-import { REFRESH_TOKEN_PREFIX, issueTokenPair, type TokenPair } from '../tokens/token-pair.js';
+import { issueTokenPair, REFRESH_TOKEN_PREFIX, type TokenPair } from '../tokens/token-pair.js';
 import { clientIdFor } from './client-id.js';
 import type { RequestInfo, Session } from './session.js';
 
@@ -60,7 +60,12 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
     await repos.sessions.insert(session);
     await repos.refreshTokens.insert(ctx.secrets.hashToken(refreshToken), session.id, now);
     await repos.users.recordLogin(user.id, now);
-    await recordAttempt(ctx, { userId: user.id, identifier, success: true, reason: null, method: input.method, sessionId: session.id }, request, repos);
+    await recordAttempt(
+      ctx,
+      { userId: user.id, identifier, success: true, reason: null, method: input.method, sessionId: session.id },
+      request,
+      repos,
+    );
   });
   await ctx.events.publish({ type: 'user.changed', userId: user.id });
   return issueTokenPair(ctx, { ...user, lastLoginAt: now }, session, refreshToken);

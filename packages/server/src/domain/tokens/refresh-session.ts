@@ -43,7 +43,13 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
     const grace = ctx.config.refreshGraceSeconds * 1000;
     const withinGrace = grace > 0 && spent.usedAt !== null && now - spent.usedAt <= grace;
     if (withinGrace && next && next.usedAt === null) return { kind: 'replayed', session };
-    await revokeSessionIn(ctx, repos, { sessionId: session.id, userId: session.userId, actorId: null, reason: 'refresh_token_reuse', ip: request.ip });
+    await revokeSessionIn(ctx, repos, {
+      sessionId: session.id,
+      userId: session.userId,
+      actorId: null,
+      reason: 'refresh_token_reuse',
+      ip: request.ip,
+    });
     return { kind: 'reused', session };
   });
 
@@ -54,6 +60,6 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   }
   // Account state is read fresh: a suspended, deactivated or deleted user gets no new tokens.
   const user = await ctx.repos.users.findById(outcome.session.userId);
-  if (!user || !user.isActive || user.isSuspended) throw new AuthError('invalid_refresh_token');
+  if (!user?.isActive || user.isSuspended) throw new AuthError('invalid_refresh_token');
   return issueTokenPair(ctx, user, outcome.session, successor);
 }

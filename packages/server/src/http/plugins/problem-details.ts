@@ -85,5 +85,7 @@ export function useProblemDetails(app: FastifyInstance, isUnavailable: (error: u
     if (problem.code === 'service_unavailable') reply.header('retry-after', '5');
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AuthError('not_found', { detail: `No route ${request.method} ${request.url.split('?')[0]}` })));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AuthError('not_found', { detail: `No route ${request.method} ${request.url.split('?')[0]}` })),
+  );
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { registerUser } from '../../domain/accounts/register-user.js';
 import { pickDisplayName } from '../../domain/accounts/identity.js';
+import { registerUser } from '../../domain/accounts/register-user.js';
 import type { DomainContext } from '../../domain/context.js';
 import { login } from '../../domain/sessions/login.js';
 import { revokeSession } from '../../domain/sessions/revoke-session.js';
@@ -9,17 +9,14 @@ import { refreshSession } from '../../domain/tokens/refresh-session.js';
 import { callerOf, requireCaller } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { MessageResponse, message, problems } from '../schemas/common.js';
-import { toTokenResponse, TokenResponse } from '../schemas/token.js';
+import { TokenResponse, toTokenResponse } from '../schemas/token.js';
 import { ProfileFields, toUserResponse, UserResponse } from '../schemas/user.js';
 
 // Generous caps: the password policy gives the precise rule; these only stop absurd input early.
 const Password = Type.String({ maxLength: 1024 });
 const Identifier = Type.String({ maxLength: 320 });
 
-const RegisterBody = Type.Object(
-  { email: Type.String({ maxLength: 320 }), password: Password, ...ProfileFields },
-  { additionalProperties: false },
-);
+const RegisterBody = Type.Object({ email: Type.String({ maxLength: 320 }), password: Password, ...ProfileFields }, { additionalProperties: false });
 const LoginBody = Type.Object(
   { username: Identifier, password: Password, device_name: Type.Optional(Type.String({ maxLength: 100 })) },
   { additionalProperties: false },
@@ -57,10 +54,19 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.post(
       '/auth/login',
-      { schema: { tags: ['auth'], summary: 'Log in with a username or email and a password', body: LoginBody, response: { 200: TokenResponse, ...problems(401, 403, 422) } } },
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Log in with a username or email and a password',
+          body: LoginBody,
+          response: { 200: TokenResponse, ...problems(401, 403, 422) },
+        },
+      },
       async (request) => {
         const { username, password, device_name } = request.body;
-        return toTokenResponse(await login(ctx, { identifier: username, password, deviceName: device_name, method: 'password' }, requestInfo(request)));
+        return toTokenResponse(
+          await login(ctx, { identifier: username, password, deviceName: device_name, method: 'password' }, requestInfo(request)),
+        );
       },
     );
 
@@ -100,7 +106,10 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.post(
       '/auth/logout',
-      { preHandler: caller, schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } } },
+      {
+        preHandler: caller,
+        schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } },
+      },
       async (request) => {
         const { sessionId, user } = callerOf(request);
         await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
@@ -110,7 +119,10 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/auth/me',
-      { preHandler: caller, schema: { tags: ['auth'], summary: 'The caller', security: bearer, response: { 200: UserResponse, ...problems(401, 403) } } },
+      {
+        preHandler: caller,
+        schema: { tags: ['auth'], summary: 'The caller', security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
+      },
       async (request) => toUserResponse(callerOf(request).user),
     );
   };

@@ -27,7 +27,10 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/users/me',
-      { preHandler: caller, schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } } },
+      {
+        preHandler: caller,
+        schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
+      },
       async (request) => toUserResponse(callerOf(request).user),
     );
 

@@ -1,16 +1,19 @@
 import { Type } from 'typebox';
-import type { User } from '../../domain/accounts/user.js';
+import { ROLES, type Role, type User } from '../../domain/accounts/user.js';
 
-const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+// `type: [x, 'null']` rather than anyOf: fast-json-stringify serialises it directly, while anyOf makes it run a
+// validator per field to pick a branch, on every response of the authenticated hot path.
+const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const NullableTime = Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
 
 /** The response schema is a whitelist: a field not listed here can never reach a client. */
 export const UserResponse = Type.Object(
   {
     id: Type.String(),
-    email: Type.Union([Type.String(), Type.Null()]),
-    username: Type.Union([Type.String(), Type.Null()]),
-    display_name: Type.Union([Type.String(), Type.Null()]),
-    role: Type.Union([Type.Literal('admin'), Type.Literal('user'), Type.Literal('guest')]),
+    email: NullableString,
+    username: NullableString,
+    display_name: NullableString,
+    role: Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] }),
     is_active: Type.Boolean(),
     is_verified: Type.Boolean(),
     is_suspended: Type.Boolean(),
