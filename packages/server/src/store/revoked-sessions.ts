@@ -18,10 +18,6 @@ export class RevokedSessions {
     if (now - this.lastPrune > 60_000) this.prune(now);
   }
 
-  get size(): number {
-    return this.revoked.size;
-  }
-
   private prune(now: number): void {
     this.lastPrune = now;
     for (const [sessionId, revokedAt] of this.revoked) {
