@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// The flag as in `npm start`: see docs/configuration.md, "Node.js flags".
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { reportCliError } from './context.js';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { legacyVerifierFor } from './legacy-hashes.js';
 
@@ -22,19 +23,23 @@ const ARGON2 = /^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/;
 export class PasswordHasher {
   private readonly options: { algorithm: Algorithm; memoryCost: number; timeCost: number; parallelism: number };
   private dummyHash: Promise<string> | undefined;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** More hashes at once than cores only makes each slower (19 MiB each thrashes the caches) and starves the loop. */
+  private readonly concurrency = availableParallelism();
 
   constructor(private readonly parameters: Argon2Parameters) {
     this.options = { algorithm: Algorithm.Argon2id, ...parameters };
   }
 
   hash(password: string): Promise<string> {
-    return argon2Hash(password, this.options);
+    return this.limited(() => argon2Hash(password, this.options));
   }
 
   async verify(storedHash: string, password: string): Promise<VerifyResult> {
     const argon2 = ARGON2.exec(storedHash);
     if (argon2) {
-      const ok = await argon2Verify(storedHash, password).catch(() => false);
+      const ok = await this.limited(() => argon2Verify(storedHash, password)).catch(() => false);
       return { ok, needsRehash: ok && !this.isCurrent(argon2) };
     }
     const legacy = legacyVerifierFor(storedHash);
@@ -43,14 +48,28 @@ export class PasswordHasher {
       await this.verifyDummy(password);
       return { ok: false, needsRehash: false };
     }
-    const ok = await legacy(storedHash, password).catch(() => false);
+    const ok = await this.limited(() => legacy(storedHash, password)).catch(() => false);
     return { ok, needsRehash: ok };
   }
 
   /** Costs what a real verification costs, for identifiers that name no account (timing must not reveal it). */
   async verifyDummy(password: string): Promise<void> {
     this.dummyHash ??= this.hash('gatehouse-dummy-password');
-    await argon2Verify(await this.dummyHash, password).catch(() => false);
+    const dummy = await this.dummyHash;
+    await this.limited(() => argon2Verify(dummy, password)).catch(() => false);
+  }
+
+  /** Runs at most `concurrency` hashes at a time; the rest wait their turn in arrival order. */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private isCurrent([, variant, version, m, t, p]: RegExpExecArray): boolean {
