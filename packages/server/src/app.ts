@@ -25,6 +25,7 @@ import type { EventsBus } from './store/events-bus.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 
 export interface AppDeps {
   readonly database: Database;
@@ -50,6 +51,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
+    // At info and below every request writes its own lines and gets a child logger carrying its id. Above info only
+    // failures are logged (with the id added there), and a child logger per request would be pure cost.
+    childLoggerFactory: (logger, bindings, options) => (REQUEST_LOG_LEVELS.has(logger.level) ? logger.child(bindings, options) : logger),
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,

@@ -105,6 +105,26 @@ describeEachDatabase('readiness without a database', (dialect) => {
   });
 });
 
+describeEachDatabase('internal failures', (dialect) => {
+  it('answer a generic 5xx problem and log the cause with the request id, even above info level', async () => {
+    const server = await startTestServer({ dialect, env: { LOG_LEVEL: 'warn' } });
+    try {
+      const { accessToken } = await loginAs(server, await registerUser(server));
+      await server.database.close();
+      const response = await server.request('GET', '/api/v1/auth/me', { token: accessToken });
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+      expect(response.body.code).toMatch(/^(internal_error|service_unavailable)$/);
+      expect(response.text).not.toMatch(/destroyed|kysely|sqlite|pg|stack/i);
+      const failure = server.logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request failed');
+      expect(failure?.reqId).toEqual(expect.any(String));
+      expect(failure?.err?.message).toBeTruthy();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describeEachDatabase('logs', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {

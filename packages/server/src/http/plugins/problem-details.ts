@@ -80,7 +80,9 @@ export function toAuthError(error: FastifyError | Error, isUnavailable: (error: 
 export function useProblemDetails(app: FastifyInstance, isUnavailable: (error: unknown) => boolean): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = toAuthError(error as FastifyError, isUnavailable);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    // Without a per-request child logger (levels above info) the request id has to be added here.
+    const reqId = request.log === app.log ? { reqId: request.id } : {};
+    if (problem.status >= 500) request.log.error({ err: error, ...reqId }, 'request failed');
     else if (!(error instanceof AuthError)) request.log.info({ code: problem.code, reason: (error as Error).message }, 'request rejected');
     if (problem.code === 'service_unavailable') reply.header('retry-after', '5');
     return sendProblem(reply, problem);
