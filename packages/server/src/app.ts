@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/config-error.js';
-import type { Database } from './db/database.js';
 import { bootstrapAdmin } from './domain/accounts/bootstrap-admin.js';
 import type { DomainContext } from './domain/context.js';
-import { createContext } from './domain/create-context.js';
+import { type ContextDeps, createContext } from './domain/create-context.js';
 import { AuthError } from './errors/auth-error.js';
 import { loggerOptions } from './http/plugins/logging.js';
 import { useProblemDetails } from './http/plugins/problem-details.js';
@@ -21,16 +19,12 @@ import { wellKnownRoutes } from './http/routes/well-known.js';
 import { Problem } from './http/schemas/common.js';
 import { startJobs } from './jobs/periodic.js';
 import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
-import type { EventsBus } from './store/events-bus.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 
-export interface AppDeps {
-  readonly database: Database;
-  readonly clock?: Clock;
-  readonly events?: EventsBus;
+export interface AppDeps extends ContextDeps {
   /** Where pino writes; stdout when absent. */
   readonly logStream?: NodeJS.WritableStream;
   readonly redisPing?: () => Promise<void>;

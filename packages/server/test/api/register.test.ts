@@ -127,6 +127,10 @@ describeEachDatabase('POST /auth/register', (dialect) => {
       const response = await register({ email: uniqueEmail(), username, password: username });
       expect(response.status).toBe(422);
       expect(response.body.detail).toMatch(/email or username/);
+      const local = `localpart${Date.now()}`;
+      const localPart = await register({ email: `${local}@example.com`, password: local.toUpperCase() });
+      expect(localPart.status).toBe(422);
+      expect(localPart.body.detail).toMatch(/email or username/);
     });
 
     it('accepts 8 and 128 code points, spaces, emoji and CJK, counting code points not bytes', async () => {
