@@ -1,5 +1,10 @@
 export type Environment = 'development' | 'production' | 'test';
 
+/** Where mail goes: an SMTP URL, or host and port with optional credentials. */
+export type SmtpTarget =
+  | { readonly url: string }
+  | { readonly host: string; readonly port: number; readonly user: string | undefined; readonly password: string | undefined };
+
 export type DatabaseTarget =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
@@ -22,6 +27,18 @@ export interface Config {
   readonly registrationOpen: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly requireEmailVerification: boolean;
+  readonly emailVerificationTtlSeconds: number;
+  readonly passwordResetTtlSeconds: number;
+  /** Link templates with a `{token}` placeholder. */
+  readonly links: { readonly emailVerification: string; readonly passwordReset: string };
+  readonly mail: {
+    /** undefined: no SMTP configured (development logs mail; other environments cannot deliver it). */
+    readonly smtp: SmtpTarget | undefined;
+    readonly from: { readonly email: string; readonly name: string };
+  };
+  readonly lockout: { readonly enabled: boolean; readonly threshold: number; readonly durationMs: number };
+  readonly loginHistoryRetentionMs: number;
   readonly admin: { readonly email: string; readonly password: string } | undefined;
   readonly logLevel: string;
   readonly trustProxy: boolean;

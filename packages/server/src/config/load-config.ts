@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import type { Config, DatabaseTarget } from './config.js';
+import type { Config, DatabaseTarget, SmtpTarget } from './config.js';
 import { ConfigError } from './config-error.js';
 import { resolveSecretKey } from './secret-key.js';
 import { VARIABLES, type Variable } from './variables.js';
@@ -55,11 +55,14 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     );
   }
 
+  const publicUrl = read(VARIABLES.publicUrl).value ?? `http://localhost:${port}`;
+  const link = (spec: Variable<string>) => read(spec).value ?? (spec.default as string).replace('<PUBLIC_URL>', publicUrl);
+
   const config: Config = {
     environment,
     host: get(VARIABLES.host),
     port,
-    publicUrl: read(VARIABLES.publicUrl).value ?? `http://localhost:${port}`,
+    publicUrl,
     dataDir,
     database: parseDatabaseUrl(read(VARIABLES.databaseUrl).value, dataDir, cwd),
     redisUrl: read(VARIABLES.redisUrl).value,
@@ -75,12 +78,44 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       timeCost: get(VARIABLES.argon2TimeCost),
       parallelism: get(VARIABLES.argon2Parallelism),
     },
+    requireEmailVerification: get(VARIABLES.requireEmailVerification),
+    emailVerificationTtlSeconds: get(VARIABLES.emailVerificationHours) * 3600,
+    passwordResetTtlSeconds: get(VARIABLES.passwordResetHours) * 3600,
+    links: { emailVerification: link(VARIABLES.emailVerificationUrl), passwordReset: link(VARIABLES.passwordResetUrl) },
+    mail: {
+      smtp: smtpTarget(read),
+      from: {
+        email: read(VARIABLES.emailsFromEmail).value ?? `noreply@${new URL(publicUrl).hostname}`,
+        name: get(VARIABLES.emailsFromName),
+      },
+    },
+    lockout: {
+      enabled: get(VARIABLES.lockoutEnabled),
+      threshold: get(VARIABLES.lockoutThreshold),
+      durationMs: get(VARIABLES.lockoutMinutes) * 60_000,
+    },
+    loginHistoryRetentionMs: get(VARIABLES.loginHistoryDays) * 86_400_000,
     admin: adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword } : undefined,
     logLevel: get(VARIABLES.logLevel),
     trustProxy: get(VARIABLES.trustProxy),
     shutdownTimeoutMs: get(VARIABLES.shutdownTimeoutSeconds) * 1000,
   };
   return { config: deepFreeze(config), warnings: warning ? [warning] : [] };
+}
+
+type Reader = <T>(spec: Variable<T>) => { value: T | undefined; name: string };
+
+function smtpTarget(read: Reader): SmtpTarget | undefined {
+  const url = read(VARIABLES.smtpUrl).value;
+  if (url !== undefined) return { url };
+  const host = read(VARIABLES.smtpHost).value;
+  if (host === undefined) return undefined;
+  return {
+    host,
+    port: read(VARIABLES.smtpPort).value ?? 587,
+    user: read(VARIABLES.smtpUser).value,
+    password: read(VARIABLES.smtpPassword).value,
+  };
 }
 
 function readDotenv(path: string): Record<string, string> {

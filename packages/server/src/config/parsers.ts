@@ -45,3 +45,16 @@ export const redisUrl: Parser<string> = (raw, name) => {
   if (!/^rediss?:\/\//.test(raw.trim())) throw new ConfigError(name, `must start with redis:// or rediss:// (got "${raw}")`);
   return raw.trim();
 };
+
+export const smtpUrl: Parser<string> = (raw, name) => {
+  if (!/^smtps?:\/\/[^/]/.test(raw.trim())) throw new ConfigError(name, `must start with smtp:// or smtps:// (got "${raw.replace(/:[^:@/]*@/, ':***@')}")`);
+  return raw.trim();
+};
+
+/** A link with a `{token}` placeholder; http(s) only, so a mail can never carry a javascript: or data: link. */
+export const linkTemplate: Parser<string> = (raw, name) => {
+  const value = raw.trim();
+  if (!value.includes('{token}')) throw new ConfigError(name, `must contain {token} where the token goes (got "${raw}")`);
+  httpUrl(value.replace('{token}', 'token'), name);
+  return value;
+};

@@ -1,4 +1,4 @@
-import { boolean, httpUrl, integer, oneOf, type Parser, redisUrl, text } from './parsers.js';
+import { boolean, httpUrl, integer, linkTemplate, oneOf, type Parser, redisUrl, smtpUrl, text } from './parsers.js';
 
 /**
  * Every environment variable Gatehouse reads, with its default and meaning.
@@ -105,6 +105,78 @@ export const VARIABLES = {
   }),
   argon2TimeCost: variable({ name: 'ARGON2_TIME_COST', default: '2', description: 'argon2id iterations.', parse: integer(1, 100) }),
   argon2Parallelism: variable({ name: 'ARGON2_PARALLELISM', default: '1', description: 'argon2id lanes.', parse: integer(1, 16) }),
+  requireEmailVerification: variable({
+    name: 'REQUIRE_EMAIL_VERIFICATION',
+    default: 'false',
+    description: 'When true, an account whose email is not verified cannot log in (403 `email_not_verified` after a correct password).',
+    parse: boolean,
+  }),
+  emailVerificationHours: variable({
+    name: 'EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS',
+    default: '24',
+    description: 'Lifetime of email verification tokens.',
+    parse: integer(1, 168),
+  }),
+  passwordResetHours: variable({
+    name: 'PASSWORD_RESET_TOKEN_EXPIRE_HOURS',
+    default: '1',
+    description: 'Lifetime of password reset tokens.',
+    parse: integer(1, 24),
+  }),
+  emailVerificationUrl: variable({
+    name: 'EMAIL_VERIFICATION_URL',
+    default: '<PUBLIC_URL>/verify-email#token={token}',
+    description:
+      'The link in verification mail; `{token}` is replaced by the token. The default keeps the token in the fragment, out of server logs and Referer headers.',
+    parse: linkTemplate,
+  }),
+  passwordResetUrl: variable({
+    name: 'PASSWORD_RESET_URL',
+    default: '<PUBLIC_URL>/reset-password#token={token}',
+    description: 'The link in password reset mail; `{token}` is replaced by the token.',
+    parse: linkTemplate,
+  }),
+  smtpUrl: variable({
+    name: 'SMTP_URL',
+    default: undefined,
+    description: '`smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`. Takes precedence over `SMTP_HOST`.',
+    parse: smtpUrl,
+  }),
+  smtpHost: variable({ name: 'SMTP_HOST', default: undefined, description: 'SMTP server host, when `SMTP_URL` is not used.', parse: text }),
+  smtpPort: variable({ name: 'SMTP_PORT', default: '587', description: 'SMTP port; 465 means TLS from the start.', parse: integer(1, 65535) }),
+  smtpUser: variable({ name: 'SMTP_USER', default: undefined, description: 'SMTP user name, if the server wants one.', parse: text }),
+  smtpPassword: variable({ name: 'SMTP_PASSWORD', default: undefined, description: 'SMTP password.', parse: text }),
+  emailsFromEmail: variable({
+    name: 'EMAILS_FROM_EMAIL',
+    default: 'noreply@<PUBLIC_URL host>',
+    description: 'Sender address of every mail.',
+    parse: text,
+  }),
+  emailsFromName: variable({ name: 'EMAILS_FROM_NAME', default: 'Gatehouse', description: 'Sender name of every mail.', parse: text }),
+  lockoutEnabled: variable({
+    name: 'LOCKOUT_ENABLED',
+    default: 'true',
+    description: 'Lock a login identifier after repeated failures. Turn off only for benchmarks or trusted networks.',
+    parse: boolean,
+  }),
+  lockoutThreshold: variable({
+    name: 'LOCKOUT_THRESHOLD',
+    default: '5',
+    description: 'Consecutive failed logins for one identifier (an account, or an unknown identifier) that lock it.',
+    parse: integer(1, 1000),
+  }),
+  lockoutMinutes: variable({
+    name: 'LOCKOUT_MINUTES',
+    default: '30',
+    description: 'How long a lock lasts; failures older than this are forgotten.',
+    parse: integer(1, 10_080),
+  }),
+  loginHistoryDays: variable({
+    name: 'LOGIN_HISTORY_DAYS',
+    default: '90',
+    description: 'Login attempts older than this are purged (hourly).',
+    parse: integer(1, 3650),
+  }),
   adminEmail: variable({
     name: 'ADMIN_EMAIL',
     default: undefined,
