@@ -1,23 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/config-error.js';
 import { bootstrapAdmin } from './domain/accounts/bootstrap-admin.js';
 import type { DomainContext } from './domain/context.js';
-import { type ContextDeps, createContext } from './domain/create-context.js';
+import { type ContextDeps, closeContext, createContext } from './domain/create-context.js';
 import { AuthError } from './errors/auth-error.js';
 import { loggerOptions } from './http/plugins/logging.js';
 import { useProblemDetails } from './http/plugins/problem-details.js';
 import { useSecurityHeaders } from './http/plugins/security-headers.js';
 import { useStrictValidation } from './http/plugins/validation.js';
+import { adminUserRoutes } from './http/routes/admin-users.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
+import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
 import { userRoutes } from './http/routes/users.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
 import { Problem } from './http/schemas/common.js';
+import { endSuspensions } from './jobs/end-suspensions.js';
 import { startJobs } from './jobs/periodic.js';
+import { purgeExpired } from './jobs/purge-expired.js';
 import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
 import { VERSION } from './version.js';
 
@@ -37,11 +42,13 @@ export interface GatehouseApp {
 
 /** Builds the HTTP application without listening (tests inject into it or listen on port 0; main.ts listens). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<GatehouseApp> {
-  const ctx = await createContext(config, deps);
+  // One logger for the domain (mail, background work) and for Fastify, created before either.
+  const logger = pino(loggerOptions(config.logLevel), deps.logStream ?? process.stdout);
+  const ctx = await createContext(config, { ...deps, logger });
   if (config.admin) await bootstrapAdminOrExplain(ctx, config.admin);
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, deps.logStream),
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
@@ -68,13 +75,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     async (api) => {
       await api.register(healthRoutes(checks, true));
       await api.register(authRoutes(ctx));
+      await api.register(passwordAndEmailRoutes(ctx));
       await api.register(userRoutes(ctx));
+      await api.register(adminUserRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
   closeKeepAliveConnectionsWhenDone(app);
-  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing)], app.log);
-  app.addHook('onClose', async () => stopJobs());
+  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx)], app.log);
+  app.addHook('onClose', async () => {
+    stopJobs();
+    await closeContext(ctx);
+  });
   return { app, ctx };
 }
 

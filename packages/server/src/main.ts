@@ -12,7 +12,7 @@ export async function main(): Promise<void> {
   const database = createDatabase(config.database);
   await migrateToLatest(database);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  const { app } = await buildApp(config, { database, ...(redis && { redisPing: redis.ping }) });
+  const { app } = await buildApp(config, { database, ...(redis && { redisPing: redis.ping, redis: redis.client }) });
   for (const warning of warnings) app.log.warn(warning);
 
   let stopping = false;

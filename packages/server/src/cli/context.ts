@@ -34,10 +34,15 @@ export async function withDatabase<T>(work: (opened: OpenDatabase) => Promise<T>
  * password policy, uniqueness and the audit trail hold for commands too.
  */
 export async function withContext<T>(work: (ctx: DomainContext) => Promise<T>): Promise<T> {
-  const [{ migrateToLatest }, { createContext }] = await Promise.all([import('../db/migrate.js'), import('../domain/create-context.js')]);
+  const [{ migrateToLatest }, { createContext, closeContext }] = await Promise.all([import('../db/migrate.js'), import('../domain/create-context.js')]);
   return withDatabase(async ({ config, database }) => {
     await migrateToLatest(database);
-    return work(await createContext(config, { database }));
+    const ctx = await createContext(config, { database });
+    try {
+      return await work(ctx);
+    } finally {
+      await closeContext(ctx);
+    }
   });
 }
 

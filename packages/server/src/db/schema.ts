@@ -15,6 +15,8 @@ export interface UsersTable {
   is_active: Flag;
   is_verified: Flag;
   is_suspended: Flag;
+  suspended_reason: string | null;
+  suspended_until: Millis | null;
   password_changed_at: Millis;
   created_at: Millis;
   updated_at: Millis;
@@ -75,6 +77,15 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+export interface AccountTokensTable {
+  token_hash: string;
+  kind: string;
+  user_id: string;
+  email: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -82,4 +93,5 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   login_history: LoginHistoryTable;
   audit_events: AuditEventsTable;
+  account_tokens: AccountTokensTable;
 }

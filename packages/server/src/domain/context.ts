@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import type { BackgroundTasks } from '../background-tasks.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Repositories } from '../db/repositories/repositories.js';
@@ -5,6 +7,8 @@ import type { AccessTokens } from '../security/access-tokens.js';
 import type { KeyRing } from '../security/key-ring.js';
 import type { PasswordHasher } from '../security/password-hasher.js';
 import type { SecretKeys } from '../security/secret-keys.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { AttemptCounters } from '../store/attempt-counters.js';
 import type { EventsBus } from '../store/events-bus.js';
 import type { RevokedSessions } from '../store/revoked-sessions.js';
 import type { UserCache } from './accounts/user-cache.js';
@@ -24,4 +28,9 @@ export interface DomainContext {
   readonly revokedSessions: RevokedSessions;
   readonly users: UserCache;
   readonly newId: () => string;
+  readonly log: Logger;
+  readonly mailer: Mailer;
+  /** Failed-login counters for lockout (memory, or Redis shared by every instance). */
+  readonly attempts: AttemptCounters;
+  readonly background: BackgroundTasks;
 }

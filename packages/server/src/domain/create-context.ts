@@ -1,4 +1,7 @@
+import type { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
+import { BackgroundTasks } from '../background-tasks.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
@@ -7,7 +10,11 @@ import { AccessTokens, CLOCK_SKEW_SECONDS } from '../security/access-tokens.js';
 import { KeyRing } from '../security/key-ring.js';
 import { PasswordHasher } from '../security/password-hasher.js';
 import { SecretKeys } from '../security/secret-keys.js';
+import { createMailer, type Mailer } from '../mail/mailer.js';
+import { type AttemptCounters, MemoryAttemptCounters } from '../store/attempt-counters.js';
 import { type EventsBus, MemoryEventsBus } from '../store/events-bus.js';
+import { FallbackAttemptCounters } from '../store/fallback-attempt-counters.js';
+import { RedisAttemptCounters } from '../store/redis-attempt-counters.js';
 import { RevokedSessions } from '../store/revoked-sessions.js';
 import { UserCache } from './accounts/user-cache.js';
 import type { DomainContext } from './context.js';
@@ -17,6 +24,11 @@ export interface ContextDeps {
   readonly database: Database;
   readonly clock?: Clock;
   readonly events?: EventsBus;
+  /** Silent when absent (the CLI reports on the terminal instead). */
+  readonly logger?: Logger;
+  readonly mailer?: Mailer;
+  /** Shared state across instances; without it counters live in this process. */
+  readonly redis?: Redis;
 }
 
 /**
@@ -30,6 +42,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
   // A key or revocation matters for as long as a token it concerns can still be presented.
   const tokenLifetimeMs = (config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) * 1000;
   const keyRing = new KeyRing(() => repos.signingKeys.listUsable(clock.now() - tokenLifetimeMs), secrets.keyEncryptionKey, clock);
+  const log = deps.logger ?? pino({ level: 'silent' });
   const ctx: DomainContext = {
     config,
     clock,
@@ -47,6 +60,12 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
     revokedSessions: new RevokedSessions(tokenLifetimeMs),
     users: new UserCache(repos.users),
     newId: uuidv7,
+    log,
+    mailer:
+      deps.mailer ??
+      createMailer({ smtp: config.mail.smtp, from: config.mail.from, environment: config.environment, logger: log, now: () => clock.now() }),
+    attempts: attemptCounters(deps.redis, log),
+    background: new BackgroundTasks(log),
   };
   ctx.events.subscribe((event) => {
     if (event.type === 'session.revoked') ctx.revokedSessions.add(event.sessionId, event.at, clock.now());
@@ -57,4 +76,18 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
   }
   await ensureSigningKey(ctx);
   return ctx;
+}
+
+/** Redis when configured, with this process's memory as insurance while Redis is away (lockout keeps counting). */
+function attemptCounters(redis: Redis | undefined, log: Logger): AttemptCounters {
+  if (!redis) return new MemoryAttemptCounters();
+  return new FallbackAttemptCounters(new RedisAttemptCounters(redis), new MemoryAttemptCounters(), (error) =>
+    log.warn({ err: error }, 'Redis unavailable: counting failed logins in this process meanwhile'),
+  );
+}
+
+/** Lets background work and queued mail finish (bounded), before the database is closed. */
+export async function closeContext(ctx: DomainContext): Promise<void> {
+  await ctx.background.close();
+  await ctx.mailer.close();
 }

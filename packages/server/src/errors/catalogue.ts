@@ -1,10 +1,13 @@
 /**
- * Every stable error code the API answers with: its HTTP status, the problem `title` and the public `detail`.
+ * Every stable error code the API answers with: its HTTP status, the problem `title` and the public `detail`. An
+ * entry's `code`, when given, is what goes on the wire instead of its key (one public code, two statuses).
  * docs/errors.md is kept equal to this table by a test. Codes never change meaning once shipped.
  */
 export const ERROR_CATALOGUE = {
   bad_request: { status: 400, title: 'Bad Request', detail: 'The request could not be read; send a JSON object' },
   invalid_password: { status: 400, title: 'Bad Request', detail: 'The current password is incorrect' },
+  // API.md: a bad reset or verification token is a 400 `invalid_token` (a bad bearer token is the 401 one).
+  invalid_account_token: { status: 400, code: 'invalid_token', title: 'Bad Request', detail: 'The link is invalid, expired or already used; ask for a new one' },
   not_authenticated: { status: 401, title: 'Unauthorized', detail: 'Not authenticated' },
   invalid_credentials: { status: 401, title: 'Unauthorized', detail: 'Incorrect username or password' },
   invalid_token: { status: 401, title: 'Unauthorized', detail: 'Could not validate credentials' },
@@ -14,6 +17,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, title: 'Forbidden', detail: 'You are not allowed to do this' },
   account_inactive: { status: 403, title: 'Forbidden', detail: 'This account is inactive' },
   account_suspended: { status: 403, title: 'Forbidden', detail: 'This account is suspended' },
+  email_not_verified: { status: 403, title: 'Forbidden', detail: 'Verify your email address before logging in; ask for a new verification mail if the last one expired' },
   registration_closed: { status: 403, title: 'Forbidden', detail: 'Registration is closed on this server' },
   not_found: { status: 404, title: 'Not Found', detail: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method Not Allowed', detail: 'This method is not allowed on this path' },
@@ -22,9 +26,16 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, title: 'Payload Too Large', detail: 'The request body is larger than 64 KiB' },
   unsupported_media_type: { status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json' },
   validation_failed: { status: 422, title: 'Unprocessable Content', detail: 'The request is not valid' },
+  account_locked: { status: 429, title: 'Too Many Requests', detail: 'Too many failed logins; this account is locked for a while. Try again later or reset your password' },
   header_too_large: { status: 431, title: 'Request Header Fields Too Large', detail: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal Server Error', detail: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'Service Unavailable', detail: 'A service Gatehouse depends on is unavailable; try again shortly' },
-} as const satisfies Record<string, { status: number; title: string; detail: string }>;
+} as const satisfies Record<string, { status: number; title: string; detail: string; code?: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The `code` a client sees for a catalogue entry. */
+export function publicCode(code: ErrorCode): string {
+  const entry = ERROR_CATALOGUE[code];
+  return 'code' in entry ? entry.code : code;
+}

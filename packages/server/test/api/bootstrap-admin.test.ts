@@ -12,7 +12,7 @@ describeEachDatabase('admin bootstrap', (dialect) => {
     expect(login.status).toBe(200);
     const me = await first.request('GET', '/api/v1/auth/me', { token: login.body.access_token });
     expect(me.body).toMatchObject({ email: 'root@example.com', role: 'admin', is_superuser: true, is_verified: true });
-    const [audit] = await first.ctx.repos.audit.listForTarget(me.body.id, 5);
+    const [audit] = await first.ctx.repos.audit.listInvolving(me.body.id, 5);
     expect(audit?.action).toBe('admin.bootstrapped');
     await first.close();
 

@@ -8,7 +8,8 @@ const LOGIN = '/api/v1/auth/login';
 describeEachDatabase('POST /auth/login', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ dialect });
+    // Five wrong variants and then the right password: above the default lockout threshold (tested in lockout.test.ts).
+    server = await startTestServer({ dialect, env: { LOCKOUT_THRESHOLD: '10' } });
   });
   afterAll(() => server.close());
 

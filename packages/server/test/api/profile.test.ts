@@ -116,7 +116,7 @@ describeEachDatabase('GET/PATCH /users/me and GET /auth/me', (dialect) => {
   it('writes an audit entry for profile changes', async () => {
     const { user, token } = await caller();
     await server.request('PATCH', '/api/v1/users/me', { token, json: { display_name: 'Audited' } });
-    const [entry] = await server.ctx.repos.audit.listForTarget(user.id, 1);
+    const [entry] = await server.ctx.repos.audit.listInvolving(user.id, 1);
     expect(entry).toMatchObject({ action: 'user.updated', actorId: user.id, targetId: user.id, details: { fields: ['displayName'] } });
   });
 

@@ -73,7 +73,7 @@ function client(server: () => TestServer) {
       expect(response.body.id).toBe(user.id);
     },
     async reuseEvents(user: TestUser, sessionId: string) {
-      const events = await server().ctx.repos.audit.listForTarget(user.id, 10);
+      const events = await server().ctx.repos.audit.listInvolving(user.id, 10);
       return events.filter((event) => event.action === 'refresh_token.reuse_detected' && event.details?.session_id === sessionId);
     },
   };

@@ -174,7 +174,7 @@ describeEachDatabase('gatehouse CLI', (dialect) => {
       const me = await server.request('GET', '/api/v1/auth/me', { token: session.accessToken });
       expect(me.status).toBe(200);
       expect(me.body).toMatchObject({ id, email, username, display_name: 'Ada Lovelace', role: 'admin', is_verified: true });
-      const audit = await server.ctx.repos.audit.listForTarget(id ?? '', 10);
+      const audit = await server.ctx.repos.audit.listInvolving(id ?? '', 10);
       expect(audit.map((event) => event.action)).toContain('user.created');
     } finally {
       await server.close();

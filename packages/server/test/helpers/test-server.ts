@@ -84,7 +84,7 @@ async function start(testDatabase: TestDatabase, options: TestServerOptions): Pr
     },
   });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  const { app, ctx } = await buildApp(config, { database, clock, logStream, ...(redis && { redisPing: redis.ping }) });
+  const { app, ctx } = await buildApp(config, { database, clock, logStream, ...(redis && { redisPing: redis.ping, redis: redis.client }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { VARIABLES } from '../../src/config/variables.js';
-import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
+import { ERROR_CATALOGUE, type ErrorCode, publicCode } from '../../src/errors/catalogue.js';
 
 const SECRET = 'k7Q2mZ9xLwP4vB8nR1tY6uJ3hG5fD0sA';
 const repoFile = (name: string) => readFileSync(new URL(`../../../../${name}`, import.meta.url), 'utf8');
@@ -131,7 +131,7 @@ describe('error catalogue', () => {
       Number(status),
       detail,
     ]);
-    expect(rows).toEqual(Object.entries(ERROR_CATALOGUE).map(([code, entry]) => [code, entry.status, entry.detail]));
+    expect(rows).toEqual(Object.keys(ERROR_CATALOGUE).map((code) => [publicCode(code as ErrorCode), ERROR_CATALOGUE[code as ErrorCode].status, ERROR_CATALOGUE[code as ErrorCode].detail]));
   });
 
   it('uses snake_case codes and never exposes internals in 5xx details', () => {

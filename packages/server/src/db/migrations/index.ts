@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-23T0000-initial.js';
+import * as accountLifecycle from './2026-11-23T0100-account-lifecycle.js';
 
 /** Registered in code (not read from disk) so the built server and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-23T0000-initial': initial,
+  '2026-11-23T0100-account-lifecycle': accountLifecycle,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -30,11 +30,12 @@ export class AuditRepository {
       .execute();
   }
 
-  async listForTarget(targetId: string, limit: number): Promise<AuditEvent[]> {
+  /** Events about the user or done by them. */
+  async listInvolving(userId: string, limit: number): Promise<AuditEvent[]> {
     const rows = await this.db
       .selectFrom('audit_events')
       .selectAll()
-      .where('target_id', '=', targetId)
+      .where((eb) => eb.or([eb('target_id', '=', userId), eb('actor_id', '=', userId)]))
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)

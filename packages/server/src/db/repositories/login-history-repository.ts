@@ -35,6 +35,25 @@ export class LoginHistoryRepository {
       .execute();
   }
 
+  /** Whether the user has logged in successfully before from this IP with this user agent (for "new sign-in" notices). */
+  async hasSucceededFrom(userId: string, ip: string | null, userAgent: string | null): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('login_history')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('success', '=', 1)
+      .where((eb) => (ip === null ? eb('ip', 'is', null) : eb('ip', '=', ip)))
+      .where((eb) => (userAgent === null ? eb('user_agent', 'is', null) : eb('user_agent', '=', userAgent)))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async deleteOlderThan(at: number): Promise<number> {
+    const result = await this.db.deleteFrom('login_history').where('at', '<', at).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async listForUser(userId: string, limit: number): Promise<LoginAttempt[]> {
     const rows = await this.db
       .selectFrom('login_history')

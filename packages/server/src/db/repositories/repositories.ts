@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
+import { AccountTokenRepository } from './account-token-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { LoginHistoryRepository } from './login-history-repository.js';
 import { RefreshTokenRepository } from './refresh-token-repository.js';
@@ -15,6 +16,7 @@ export interface Repositories {
   readonly signingKeys: SigningKeyRepository;
   readonly loginHistory: LoginHistoryRepository;
   readonly audit: AuditRepository;
+  readonly accountTokens: AccountTokenRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
@@ -26,6 +28,7 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     signingKeys: new SigningKeyRepository(db),
     loginHistory: new LoginHistoryRepository(db),
     audit: new AuditRepository(db),
+    accountTokens: new AccountTokenRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;

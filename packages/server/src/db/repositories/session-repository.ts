@@ -61,6 +61,41 @@ export class SessionRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Revokes every live session of the user except `keep`; returns the ids revoked by this call. */
+  async revokeAllForUser(userId: string, at: number, reason: string, keep?: string): Promise<string[]> {
+    let query = this.db
+      .updateTable('sessions')
+      .set({ revoked_at: at, revoke_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
+    if (keep !== undefined) query = query.where('id', '!=', keep);
+    const rows = await query.returning('id').execute();
+    return rows.map((row) => row.id);
+  }
+
+  async listForUser(userId: string): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  /** Ids of the user's sessions that are neither revoked nor expired. */
+  async liveIdsForUser(userId: string, now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Sessions revoked since `since` whose access tokens may still be in circulation. */
   async revokedSince(since: number): Promise<Array<{ id: string; revokedAt: number }>> {
     const rows = await this.db.selectFrom('sessions').select(['id', 'revoked_at']).where('revoked_at', '>=', since).execute();

@@ -21,6 +21,12 @@ export interface ProfileChanges {
   readonly isVerified?: boolean;
 }
 
+export interface Suspension {
+  readonly suspended: boolean;
+  readonly reason: string | null;
+  readonly until: number | null;
+}
+
 export interface UserCredentials {
   readonly user: User;
   readonly passwordHash: string;
@@ -38,6 +44,8 @@ export function toUser(row: Selectable<UsersTable>): User {
     isActive: Boolean(row.is_active),
     isVerified: Boolean(row.is_verified),
     isSuspended: Boolean(row.is_suspended),
+    suspendedReason: row.suspended_reason,
+    suspendedUntil: row.suspended_until,
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -61,6 +69,8 @@ export class UserRepository {
         is_active: flag(user.isActive),
         is_verified: flag(user.isVerified),
         is_suspended: 0,
+        suspended_reason: null,
+        suspended_until: null,
         password_changed_at: user.at,
         created_at: user.at,
         updated_at: user.at,
@@ -111,6 +121,59 @@ export class UserRepository {
       .returningAll()
       .executeTakeFirst();
     return row && toUser(row);
+  }
+
+  /** A new password: password_changed_at moves, which is what "sessions older than the password" checks read. */
+  async setPassword(id: string, passwordHash: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, password_changed_at: at, updated_at: at })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Verifies the user only while `email` is still their address, so a token mailed to an old address verifies nothing. */
+  async markVerified(id: string, email: string, at: number): Promise<User | undefined> {
+    const row = await this.db
+      .updateTable('users')
+      .set({ is_verified: 1, updated_at: at })
+      .where('id', '=', id)
+      .where('email', '=', email)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async setSuspension(id: string, suspension: Suspension, at: number): Promise<User | undefined> {
+    const row = await this.db
+      .updateTable('users')
+      .set({
+        is_suspended: flag(suspension.suspended),
+        suspended_reason: suspension.reason,
+        suspended_until: suspension.until,
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  /** Lifts timed suspensions that have run out; returns the users concerned. */
+  async endExpiredSuspensions(now: number): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('users')
+      .set({ is_suspended: 0, suspended_reason: null, suspended_until: null, updated_at: now })
+      .where('suspended_until', '<=', now)
+      .where('is_suspended', '=', 1)
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async recordLogin(id: string, at: number): Promise<void> {

@@ -5,6 +5,7 @@ import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';
 import type { RequestInfo } from '../sessions/session.js';
 import { conflictError } from './create-account.js';
+import { sendVerificationBestEffort } from './email-verification.js';
 import { checkDisplayName, checkUsername, normalizeEmail } from './identity.js';
 import type { User } from './user.js';
 
@@ -45,6 +46,11 @@ export async function updateProfile(ctx: DomainContext, userId: string, update: 
   try {
     updated = await ctx.repos.transaction(async (repos) => {
       const user = await repos.users.updateProfile(userId, changes, ctx.clock.now());
+      if (changes.email) {
+        // Links mailed to the old address are bound to it; they must not act on the account any more.
+        await repos.accountTokens.deleteForUser(userId, 'email_verification');
+        await repos.accountTokens.deleteForUser(userId, 'password_reset');
+      }
       await writeAudit(ctx, repos, {
         action: changes.email ? 'user.email_changed' : 'user.updated',
         actorId: userId,
@@ -59,5 +65,6 @@ export async function updateProfile(ctx: DomainContext, userId: string, update: 
   }
   if (!updated) throw new AuthError('not_found');
   await ctx.events.publish({ type: 'user.changed', userId });
+  if (changes.email) await sendVerificationBestEffort(ctx, updated);
   return updated;
 }

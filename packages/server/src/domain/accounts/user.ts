@@ -11,6 +11,9 @@ export interface User {
   readonly isActive: boolean;
   readonly isVerified: boolean;
   readonly isSuspended: boolean;
+  readonly suspendedReason: string | null;
+  /** When a timed suspension ends on its own (epoch ms); null for an open-ended one. */
+  readonly suspendedUntil: number | null;
   readonly passwordChangedAt: number;
   readonly createdAt: number;
   readonly updatedAt: number;

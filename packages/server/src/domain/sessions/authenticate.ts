@@ -1,5 +1,6 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { AccessClaims } from '../../security/access-tokens.js';
+import { statusError } from '../accounts/account-status.js';
 import type { User } from '../accounts/user.js';
 import type { DomainContext } from '../context.js';
 
@@ -19,7 +20,7 @@ export async function authenticateAccessToken(ctx: DomainContext, token: string)
   if (ctx.revokedSessions.has(claims.sid)) throw new AuthError('session_revoked');
   const user = await ctx.users.get(claims.sub);
   if (!user) throw new AuthError('invalid_token');
-  if (!user.isActive) throw new AuthError('account_inactive');
-  if (user.isSuspended) throw new AuthError('account_suspended');
+  const refused = statusError(user, ctx.clock.now());
+  if (refused) throw refused;
   return { user, sessionId: claims.sid, claims };
 }

@@ -2,9 +2,13 @@ import type { UserCredentials } from '../../db/repositories/user-repository.js';
 import { AuthError } from '../../errors/auth-error.js';
 import { normalizePassword } from '../../security/password-policy.js';
 import { randomToken } from '../../security/random-token.js';
+import { statusError } from '../accounts/account-status.js';
+import { mailNewSignIn } from '../accounts/notices.js';
+import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';
 import { issueTokenPair, REFRESH_TOKEN_PREFIX, type TokenPair } from '../tokens/token-pair.js';
 import { clientIdFor } from './client-id.js';
+import { enterAttempt, failedAttempt, type LockoutTicket, lockoutKey, succeededAttempt } from './lockout.js';
 import type { RequestInfo, Session } from './session.js';
 
 export interface LoginInput {
@@ -15,31 +19,48 @@ export interface LoginInput {
   readonly method: 'password' | 'password_form';
 }
 
+type FailureCode = 'invalid_credentials' | 'account_inactive' | 'account_suspended' | 'email_not_verified' | 'account_locked';
+
 /**
- * Password login. Unknown identifiers cost a dummy verification and get the same 401 as a wrong password
- * (OWASP Authentication CS); account status is revealed only after the correct password. The session, its first
- * refresh token, the login-history row and last_login_at are written in one transaction.
+ * Password login. Unknown identifiers cost a dummy verification and get the same 401 as a wrong password, and they
+ * lock the same way (OWASP Authentication CS); account status is revealed only after the correct password. The
+ * session, its first refresh token, the login-history row and last_login_at are written in one transaction.
  */
 export async function login(ctx: DomainContext, input: LoginInput, request: RequestInfo): Promise<TokenPair> {
   const identifier = input.identifier.trim();
   const password = normalizePassword(input.password);
   const found = await findCredentials(ctx, identifier);
-  const fail = async (reason: string, code: 'invalid_credentials' | 'account_inactive' | 'account_suspended') => {
+  const fail = async (reason: string, code: FailureCode, error = new AuthError(code)) => {
     await recordAttempt(ctx, { userId: found?.user.id ?? null, identifier, success: false, reason, method: input.method, sessionId: null }, request);
-    return new AuthError(code);
+    return error;
   };
+  let ticket: LockoutTicket | undefined;
+  try {
+    ticket = await enterAttempt(ctx, lockoutKey(found?.user.id, identifier));
+  } catch (error) {
+    throw await fail('locked', 'account_locked', error as AuthError);
+  }
   if (!found) {
     await ctx.hasher.verifyDummy(password);
+    await failedAttempt(ctx, ticket);
     throw await fail('unknown_user', 'invalid_credentials');
   }
   const { ok, needsRehash } = await ctx.hasher.verify(found.passwordHash, password);
-  if (!ok) throw await fail('bad_password', 'invalid_credentials');
+  if (!ok) {
+    if (await failedAttempt(ctx, ticket)) {
+      await writeAudit(ctx, ctx.repos, { action: 'user.locked', actorId: null, targetId: found.user.id, ip: request.ip });
+    }
+    throw await fail('bad_password', 'invalid_credentials');
+  }
+  await succeededAttempt(ctx, ticket);
   const { user } = found;
-  if (!user.isActive) throw await fail('inactive', 'account_inactive');
-  if (user.isSuspended) throw await fail('suspended', 'account_suspended');
+  const now = ctx.clock.now();
+  const refused = statusError(user, now);
+  if (refused) throw await fail(refused.code, refused.code as FailureCode, refused);
+  // Accounts without an email have nothing to verify (an administrator created them by username).
+  if (ctx.config.requireEmailVerification && !user.isVerified && user.email !== null) throw await fail('unverified', 'email_not_verified');
 
   const newHash = needsRehash ? await ctx.hasher.hash(password) : undefined;
-  const now = ctx.clock.now();
   const deviceName = input.deviceName?.trim() || null;
   const session: Session = {
     id: ctx.newId(),
@@ -54,6 +75,8 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
     clientId: clientIdFor(user.id, deviceName),
     method: input.method,
   };
+  // A sign-in from an IP and browser this account has not used before is worth telling its owner about.
+  const unfamiliar = user.lastLoginAt !== null && !(await ctx.repos.loginHistory.hasSucceededFrom(user.id, request.ip, request.userAgent));
   const refreshToken = randomToken(REFRESH_TOKEN_PREFIX);
   await ctx.repos.transaction(async (repos) => {
     if (newHash) await repos.users.updatePasswordHash(user.id, newHash);
@@ -68,6 +91,7 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
     );
   });
   await ctx.events.publish({ type: 'user.changed', userId: user.id });
+  if (unfamiliar && user.email !== null) mailNewSignIn(ctx, { email: user.email, displayName: user.displayName }, request, deviceName);
   return issueTokenPair(ctx, { ...user, lastLoginAt: now }, session, refreshToken);
 }
 

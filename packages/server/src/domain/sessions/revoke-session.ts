@@ -2,7 +2,13 @@ import type { Repositories } from '../../db/repositories/repositories.js';
 import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';
 
-export type RevokeReason = 'logout' | 'refresh_token_reuse';
+export type RevokeReason =
+  | 'logout'
+  | 'refresh_token_reuse'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_suspended'
+  | 'account_deleted';
 
 export interface Revocation {
   readonly sessionId: string;
@@ -39,4 +45,32 @@ export async function revokeSession(ctx: DomainContext, revocation: Revocation):
   await ctx.repos.transaction((repos) => revokeSessionIn(ctx, repos, revocation));
   // Announce even when it was already revoked: a peer that missed the first announcement catches up.
   await announceRevocation(ctx, revocation.sessionId, revocation.userId);
+}
+
+export interface UserRevocation {
+  readonly userId: string;
+  readonly actorId: string | null;
+  readonly reason: RevokeReason;
+  readonly ip: string | null;
+  /** The session to leave alone (the caller's own, on a password change). */
+  readonly keep?: string | undefined;
+}
+
+/** Ends every live session of a user inside the caller's transaction; returns their ids for announceRevocations. */
+export async function revokeUserSessionsIn(ctx: DomainContext, repos: Repositories, revocation: UserRevocation): Promise<string[]> {
+  const ids = await repos.sessions.revokeAllForUser(revocation.userId, ctx.clock.now(), revocation.reason, revocation.keep);
+  if (ids.length > 0) {
+    await writeAudit(ctx, repos, {
+      action: 'session.revoked',
+      actorId: revocation.actorId,
+      targetId: revocation.userId,
+      ip: revocation.ip,
+      details: { sessions: ids.length, reason: revocation.reason },
+    });
+  }
+  return ids;
+}
+
+export async function announceRevocations(ctx: DomainContext, sessionIds: readonly string[], userId: string): Promise<void> {
+  for (const sessionId of sessionIds) await announceRevocation(ctx, sessionId, userId);
 }

@@ -1,4 +1,5 @@
 import { AuthError } from '../../errors/auth-error.js';
+import { statusError } from '../accounts/account-status.js';
 import type { DomainContext } from '../context.js';
 import { announceRevocation, revokeSessionIn } from '../sessions/revoke-session.js';
 import type { RequestInfo, Session } from '../sessions/session.js';
@@ -60,6 +61,6 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   }
   // Account state is read fresh: a suspended, deactivated or deleted user gets no new tokens.
   const user = await ctx.repos.users.findById(outcome.session.userId);
-  if (!user?.isActive || user.isSuspended) throw new AuthError('invalid_refresh_token');
+  if (!user || statusError(user, now)) throw new AuthError('invalid_refresh_token');
   return issueTokenPair(ctx, user, outcome.session, successor);
 }

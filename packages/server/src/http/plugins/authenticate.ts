@@ -29,6 +29,15 @@ export function requireCaller(ctx: DomainContext) {
   };
 }
 
+/** preHandler for administration routes: 401 without credentials, 403 `forbidden` for anyone but an admin. */
+export function requireAdmin(ctx: DomainContext) {
+  const caller = requireCaller(ctx);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await caller(request, reply);
+    if (request.principal?.user.role !== 'admin') throw new AuthError('forbidden');
+  };
+}
+
 /** The authenticated caller of a route guarded by requireCaller. */
 export function callerOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AuthError('not_authenticated');

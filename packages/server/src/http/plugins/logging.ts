@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import { type LoggerOptions, stdSerializers } from 'pino';
 
 const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|api_key|ticket|code|password)=)[^&#]*/gi;
 
@@ -8,10 +8,9 @@ export function redactUrl(url: string): string {
 }
 
 /** pino options: request lines carry method, redacted URL and client IP; secret-bearing fields are censored. */
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    ...(stream && { stream }),
     redact: {
       paths: [
         'req.headers.authorization',
@@ -29,6 +28,7 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Fa
       censor: '[REDACTED]',
     },
     serializers: {
+      err: stdSerializers.err,
       req: (request: { method: string; url: string; ip?: string }) => ({ method: request.method, url: redactUrl(request.url), ip: request.ip }),
     },
   };

@@ -26,6 +26,7 @@ export function sendProblem(reply: FastifyReply, error: AuthError): FastifyReply
   if (error.status === 401) {
     reply.header('www-authenticate', TOKEN_ERRORS.has(error.code) ? 'Bearer error="invalid_token"' : 'Bearer');
   }
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply
     .code(error.status)
     .type(PROBLEM_TYPE)
@@ -34,7 +35,7 @@ export function sendProblem(reply: FastifyReply, error: AuthError): FastifyReply
       title: error.title,
       status: error.status,
       detail: error.detail,
-      code: error.code,
+      code: error.publicCode,
       ...(error.errors && { errors: error.errors }),
     });
 }

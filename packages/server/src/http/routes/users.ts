@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { pickDisplayName } from '../../domain/accounts/identity.js';
+import { deleteOwnAccount } from '../../domain/accounts/delete-account.js';
+import { exportAccount } from '../../domain/accounts/export-account.js';
 import { updateProfile } from '../../domain/accounts/update-profile.js';
 import type { DomainContext } from '../../domain/context.js';
 import { callerOf, requireCaller } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
+import { AccountExportResponse, toAccountExportResponse } from '../schemas/account-export.js';
 import { ProfileFields, toUserResponse, UserResponse } from '../schemas/user.js';
 
 // role, is_active, is_verified and friends are absent on purpose: sending them is a 422 (no mass assignment).
@@ -17,6 +20,8 @@ const ProfileUpdateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const DeleteBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
 
 const bearer = [{ bearerAuth: [] }];
 
@@ -55,6 +60,41 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
           requestInfo(request),
         );
         return toUserResponse(user);
+      },
+    );
+
+    app.delete(
+      '/users/me',
+      {
+        preHandler: caller,
+        schema: {
+          tags: ['users'],
+          summary: "Delete the caller's account (confirm with the password); sessions and tokens go with it",
+          security: bearer,
+          body: DeleteBody,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 422) },
+        },
+      },
+      async (request, reply) => {
+        await deleteOwnAccount(ctx, callerOf(request).user.id, request.body.password, requestInfo(request));
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/users/me/export',
+      {
+        preHandler: caller,
+        schema: {
+          tags: ['users'],
+          summary: 'Everything held about the caller: profile, sessions, login history, audit events (no secrets)',
+          security: bearer,
+          response: { 200: AccountExportResponse, ...problems(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        reply.header('content-disposition', 'attachment; filename="gatehouse-account-export.json"');
+        return toAccountExportResponse(await exportAccount(ctx, callerOf(request).user.id));
       },
     );
   };

@@ -14,6 +14,9 @@ export const Problem = Type.Object(
 
 export const MessageResponse = Type.Object({ message: Type.String(), success: Type.Boolean() });
 
+/** A MessageResponse that, in development without SMTP only, also carries the mailed token (API.md "DEV ONLY"). */
+export const DevTokenMessage = Type.Object({ message: Type.String(), success: Type.Boolean(), dev_token: Type.Optional(Type.String()) });
+
 export function message(text: string): { message: string; success: true } {
   return { message: text, success: true };
 }

@@ -1,0 +1,57 @@
+import { AuthError } from '../../errors/auth-error.js';
+import { writeAudit } from '../audit/audit-entry.js';
+import type { DomainContext } from '../context.js';
+import { announceRevocations, revokeUserSessionsIn } from '../sessions/revoke-session.js';
+import type { RequestInfo } from '../sessions/session.js';
+import type { User } from './user.js';
+
+export interface SuspensionOrder {
+  readonly reason: string | null;
+  /** Epoch ms at which it ends by itself; null: until lifted. */
+  readonly until: number | null;
+}
+
+/**
+ * Suspends a user: every session ends and is announced, so their access tokens are refused at once on every
+ * instance (401 session_revoked), refresh tokens die with their sessions, and logins answer 403 until it ends.
+ */
+export async function suspendUser(ctx: DomainContext, actorId: string, targetId: string, order: SuspensionOrder, request: RequestInfo): Promise<User> {
+  if (actorId === targetId) throw AuthError.validation('/id', 'You cannot suspend your own account');
+  const now = ctx.clock.now();
+  if (order.until !== null && order.until <= now) throw AuthError.validation('/until', 'until must be in the future');
+  const result = await ctx.repos.transaction(async (repos) => {
+    const user = await repos.users.setSuspension(targetId, { suspended: true, reason: order.reason, until: order.until }, now);
+    if (!user) return undefined;
+    await writeAudit(ctx, repos, {
+      action: 'user.suspended',
+      actorId,
+      targetId,
+      ip: request.ip,
+      details: { reason: order.reason, until: order.until === null ? null : new Date(order.until).toISOString() },
+    });
+    const revoked = await revokeUserSessionsIn(ctx, repos, { userId: targetId, actorId, reason: 'account_suspended', ip: request.ip });
+    return { user, revoked };
+  });
+  if (!result) throw new AuthError('not_found');
+  await announceRevocations(ctx, result.revoked, targetId);
+  await ctx.events.publish({ type: 'user.changed', userId: targetId });
+  return result.user;
+}
+
+export async function unsuspendUser(ctx: DomainContext, actorId: string, targetId: string, request: RequestInfo): Promise<User> {
+  const user = await ctx.repos.transaction(async (repos) => {
+    const updated = await repos.users.setSuspension(targetId, { suspended: false, reason: null, until: null }, ctx.clock.now());
+    if (updated) await writeAudit(ctx, repos, { action: 'user.unsuspended', actorId, targetId, ip: request.ip });
+    return updated;
+  });
+  if (!user) throw new AuthError('not_found');
+  await ctx.events.publish({ type: 'user.changed', userId: targetId });
+  return user;
+}
+
+/** Lifts timed suspensions whose end has come (the login path already treats them as over; this tidies the flag). */
+export async function endExpiredSuspensions(ctx: DomainContext): Promise<void> {
+  for (const userId of await ctx.repos.users.endExpiredSuspensions(ctx.clock.now())) {
+    await ctx.events.publish({ type: 'user.changed', userId });
+  }
+}
