@@ -16,6 +16,11 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/v1/auth/login', auth: false, fields: ['username', 'password', 'device_name'] },
   { method: 'POST', path: '/api/v1/auth/refresh', auth: false, fields: ['refresh_token'] },
   { method: 'PATCH', path: '/api/v1/users/me', auth: true, fields: ['display_name', 'username', 'email', 'current_password'] },
+  { method: 'DELETE', path: '/api/v1/users/me', auth: true, fields: ['password'] },
+  { method: 'POST', path: '/api/v1/auth/password/change', auth: true, fields: ['current_password', 'new_password'] },
+  { method: 'POST', path: '/api/v1/auth/password/reset/request', auth: false, fields: ['email'] },
+  { method: 'POST', path: '/api/v1/auth/password/reset/confirm', auth: false, fields: ['token', 'new_password'] },
+  { method: 'POST', path: '/api/v1/auth/email/verification/confirm', auth: false, fields: ['token'] },
 ];
 
 const WRONG_TYPES: readonly unknown[] = [123, true, [], {}, ['a', 'b'], { $ne: null }, -0, 1.5];
