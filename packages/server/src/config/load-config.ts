@@ -100,7 +100,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     trustProxy: get(VARIABLES.trustProxy),
     shutdownTimeoutMs: get(VARIABLES.shutdownTimeoutSeconds) * 1000,
   };
-  return { config: deepFreeze(config), warnings: warning ? [warning] : [] };
+  const warnings = warning ? [warning] : [];
+  if (environment === 'production' && config.mail.smtp === undefined) {
+    warnings.push('No SMTP server is configured (SMTP_URL or SMTP_HOST): verification and password-reset mail cannot be delivered.');
+  }
+  return { config: deepFreeze(config), warnings };
 }
 
 type Reader = <T>(spec: Variable<T>) => { value: T | undefined; name: string };

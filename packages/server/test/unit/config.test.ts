@@ -67,6 +67,35 @@ describe('configuration', () => {
     expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET }).config.secretKey).toBe(SECRET);
   });
 
+  it('reads mail settings: SMTP_URL before SMTP_HOST, a sender derived from PUBLIC_URL, links with {token}', () => {
+    const base = { AUTH_SECRET_KEY: SECRET, PUBLIC_URL: 'https://id.example.org' };
+    const plain = load(base).config;
+    expect(plain.mail).toEqual({ smtp: undefined, from: { email: 'noreply@id.example.org', name: 'Gatehouse' } });
+    expect(plain.links).toEqual({
+      emailVerification: 'https://id.example.org/verify-email#token={token}',
+      passwordReset: 'https://id.example.org/reset-password#token={token}',
+    });
+    expect(load({ ...base, SMTP_HOST: 'mail.local', SMTP_USER: 'u', SMTP_PASSWORD: 'p' }).config.mail.smtp).toEqual({
+      host: 'mail.local',
+      port: 587,
+      user: 'u',
+      password: 'p',
+    });
+    expect(load({ ...base, SMTP_URL: 'smtps://u:p@mail.local:465', SMTP_HOST: 'ignored' }).config.mail.smtp).toEqual({ url: 'smtps://u:p@mail.local:465' });
+    expect(failure({ ...base, SMTP_URL: 'http://u:secret@mail.local' }).message).not.toContain('secret');
+    expect(failure({ ...base, PASSWORD_RESET_URL: 'https://app.example.org/reset' }).variable).toBe('PASSWORD_RESET_URL');
+    expect(failure({ ...base, EMAIL_VERIFICATION_URL: 'javascript:alert(1)//{token}' }).variable).toBe('EMAIL_VERIFICATION_URL');
+    expect(load({ ...base, LOCKOUT_THRESHOLD: '3', LOCKOUT_MINUTES: '2', LOGIN_HISTORY_DAYS: '7' }).config).toMatchObject({
+      lockout: { enabled: true, threshold: 3, durationMs: 120_000 },
+      loginHistoryRetentionMs: 7 * 86_400_000,
+    });
+  });
+
+  it('warns in production when no SMTP server is configured', () => {
+    expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET }).warnings.join('\n')).toMatch(/No SMTP server is configured/);
+    expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET, SMTP_HOST: 'mail.local' }).warnings).toEqual([]);
+  });
+
   it('accepts SECRET_KEY as an alias and names it in errors', () => {
     expect(load({ SECRET_KEY: SECRET }).config.secretKey).toBe(SECRET);
     expect(failure({ SECRET_KEY: 'short' }).variable).toBe('SECRET_KEY');
