@@ -63,6 +63,28 @@ export class AccountTokenRepository {
     await this.db.deleteFrom('account_tokens').where('user_id', '=', userId).where('kind', '=', kind).execute();
   }
 
+  /**
+   * Deletes every token of this kind for the user but the newest. Run it after the transaction that inserted a token
+   * has committed: concurrent issues each delete only what was committed before them, so all their tokens would stay
+   * live; whichever of these runs last sees them all and keeps one.
+   */
+  async keepNewest(userId: string, kind: AccountTokenKind): Promise<void> {
+    const newest = this.db
+      .selectFrom('account_tokens')
+      .select('token_hash')
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .orderBy('created_at', 'desc')
+      .orderBy('token_hash', 'desc')
+      .limit(1);
+    await this.db
+      .deleteFrom('account_tokens')
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .where('token_hash', '<>', newest)
+      .execute();
+  }
+
   async deleteExpired(now: number): Promise<number> {
     const result = await this.db.deleteFrom('account_tokens').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);

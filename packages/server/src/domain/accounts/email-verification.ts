@@ -11,6 +11,7 @@ export type VerificationRequest = { readonly alreadyVerified: true } | { readonl
 /** Mails a fresh verification link to the user's current address (the previous link stops working). */
 export async function sendVerification(ctx: DomainContext, user: { id: string; email: string; displayName: string | null }): Promise<string> {
   const token = await issueAccountToken(ctx, ctx.repos, 'email_verification', user);
+  await ctx.repos.accountTokens.keepNewest(user.id, 'email_verification');
   mailVerificationLink(ctx, user, token);
   return token;
 }

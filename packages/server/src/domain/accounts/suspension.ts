@@ -18,6 +18,8 @@ export interface SuspensionOrder {
 export async function suspendUser(ctx: DomainContext, actorId: string, targetId: string, order: SuspensionOrder, request: RequestInfo): Promise<User> {
   if (actorId === targetId) throw AuthError.validation('/id', 'You cannot suspend your own account');
   const now = ctx.clock.now();
+  // JSON Schema's date-time admits a leap second (23:59:60), which Date.parse turns into NaN.
+  if (order.until !== null && !Number.isFinite(order.until)) throw AuthError.validation('/until', 'until must be a valid date and time');
   if (order.until !== null && order.until <= now) throw AuthError.validation('/until', 'until must be in the future');
   const result = await ctx.repos.transaction(async (repos) => {
     const user = await repos.users.setSuspension(targetId, { suspended: true, reason: order.reason, until: order.until }, now);

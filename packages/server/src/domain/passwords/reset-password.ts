@@ -24,6 +24,7 @@ export async function requestPasswordReset(ctx: DomainContext, rawEmail: string,
       await writeAudit(ctx, repos, { action: 'user.password_reset_requested', actorId: null, targetId: user.id, ip: request.ip });
       return issued;
     });
+    await ctx.repos.accountTokens.keepNewest(user.id, 'password_reset');
     mailPasswordResetLink(ctx, { email, displayName: user.displayName }, token);
     return token;
   };
@@ -53,7 +54,8 @@ export async function confirmPasswordReset(ctx: DomainContext, presented: string
   const now = ctx.clock.now();
   const revoked = await ctx.repos.transaction(async (repos) => {
     const redeemed = await repos.accountTokens.redeem(hash, 'password_reset', now);
-    if (!redeemed) return undefined;
+    // A link mailed to an address the account no longer has is spent without effect.
+    if (!redeemed || redeemed.email !== user.email) return undefined;
     await repos.users.setPassword(user.id, passwordHash, now);
     await repos.users.markVerified(user.id, redeemed.email, now);
     await repos.accountTokens.deleteForUser(user.id, 'password_reset');

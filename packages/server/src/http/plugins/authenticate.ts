@@ -20,7 +20,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
-/** preHandler for routes that need a caller: 401 without valid credentials. */
+/** onRequest hook for routes that need a caller: 401 without valid credentials, settled before the body is even read. */
 export function requireCaller(ctx: DomainContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request);
@@ -29,7 +29,7 @@ export function requireCaller(ctx: DomainContext) {
   };
 }
 
-/** preHandler for administration routes: 401 without credentials, 403 `forbidden` for anyone but an admin. */
+/** onRequest hook for administration routes: 401 without credentials, 403 `forbidden` for anyone but an admin. */
 export function requireAdmin(ctx: DomainContext) {
   const caller = requireCaller(ctx);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -19,7 +19,8 @@ const ADMIN_PROBLEMS = problems(401, 403, 404, 422);
 /** /api/v1/admin/users/{id}/…: account status and lockout. Every route here is for admins only. */
 export function adminUserRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook('preHandler', requireAdmin(ctx));
+    // onRequest, before the body is read and validated: a non-admin learns nothing from these routes but 401/403.
+    app.addHook('onRequest', requireAdmin(ctx));
 
     app.post(
       '/admin/users/:id/suspend',
@@ -34,7 +35,7 @@ export function adminUserRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const { reason, until } = request.body ?? {};
+        const { reason, until } = request.body;
         const user = await suspendUser(
           ctx,
           callerOf(request).user.id,

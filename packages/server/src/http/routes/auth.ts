@@ -37,7 +37,7 @@ const RefreshBody = Type.Object({ refresh_token: Type.String({ maxLength: 512 })
 
 const bearer = [{ bearerAuth: [] }];
 
-/** /api/v1/auth: who may call each route is in its options (`preHandler: caller` means an authenticated caller). */
+/** /api/v1/auth: who may call each route is in its options (`onRequest: caller` means an authenticated caller). */
 export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const caller = requireCaller(ctx);
@@ -59,7 +59,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
           tags: ['auth'],
           summary: 'Log in with a username or email and a password',
           body: LoginBody,
-          response: { 200: TokenResponse, ...problems(401, 403, 422) },
+          response: { 200: TokenResponse, ...problems(401, 403, 422, 429) },
         },
       },
       async (request) => {
@@ -88,7 +88,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
             summary: 'OAuth2 password grant (form-encoded)',
             consumes: ['application/x-www-form-urlencoded'],
             body: LoginForm,
-            response: { 200: TokenResponse, ...problems(401, 403, 415, 422) },
+            response: { 200: TokenResponse, ...problems(401, 403, 415, 422, 429) },
           },
         },
         async (request) => {
@@ -107,7 +107,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/logout',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } },
       },
       async (request) => {
@@ -120,7 +120,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/auth/me',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: { tags: ['auth'], summary: 'The caller', security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
       },
       async (request) => toUserResponse(callerOf(request).user),

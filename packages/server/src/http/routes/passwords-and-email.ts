@@ -27,7 +27,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/password/change',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['auth'],
           summary: "Change the caller's password; the caller's other sessions end",
@@ -80,7 +80,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/email/verification/request',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['auth'],
           summary: "Mail a new verification link to the caller's address",

@@ -33,7 +33,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
       },
       async (request) => toUserResponse(callerOf(request).user),
@@ -42,7 +42,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.patch(
       '/users/me',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['users'],
           summary: "Update the caller's profile (an email change needs current_password and clears is_verified)",
@@ -66,7 +66,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/users/me',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['users'],
           summary: "Delete the caller's account (confirm with the password); sessions and tokens go with it",
@@ -84,7 +84,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me/export',
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['users'],
           summary: 'Everything held about the caller: profile, sessions, login history, audit events (no secrets)',
