@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { type HttpResponse, type RequestOptions, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { type LoggedIn, loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
+import { expectInvalidCredentials, expectProblem } from '../helpers/problems.js';
 
 /**
  * Account status per API.md: an admin suspends (optionally until a time) and unsuspends users; a suspension ends
@@ -38,24 +39,6 @@ const USER_FIELDS = [
 
 function login(server: TestServer, username: string, password: string): Promise<HttpResponse> {
   return server.request('POST', LOGIN, { json: { username, password } });
-}
-
-function expectProblem(response: HttpResponse, status: number, code: string): void {
-  expect(response.status, response.text).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-  expect(response.body).toMatchObject({ type: 'about:blank', status, code, detail: expect.any(String) });
-}
-
-function expectInvalidCredentials(response: HttpResponse): void {
-  expect(response.status, response.text).toBe(401);
-  expect(response.headers.get('www-authenticate')).toBe('Bearer');
-  expect(response.body).toEqual({
-    type: 'about:blank',
-    title: 'Unauthorized',
-    status: 401,
-    detail: 'Incorrect username or password',
-    code: 'invalid_credentials',
-  });
 }
 
 function expectRefusedAfterPassword(response: HttpResponse, code: string, detail: string): void {

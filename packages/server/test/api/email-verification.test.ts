@@ -4,6 +4,8 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
+import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
+import { expectBadToken } from '../helpers/problems.js';
 
 /**
  * POST /auth/email/verification/{request,confirm} per API.md "Password and email", the links mailed at sign-up and on
@@ -13,27 +15,9 @@ import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/us
 const REQUEST = '/api/v1/auth/email/verification/request';
 const CONFIRM = '/api/v1/auth/email/verification/confirm';
 const ME = '/api/v1/auth/me';
-const VERIFY_SUBJECT = 'Confirm your email address for Gatehouse';
-const RESET_SUBJECT = 'Reset your Gatehouse password';
-const SIGN_IN_SUBJECT = 'New sign-in to your Gatehouse account';
 const ENV = { RATE_LIMIT_ENABLED: 'false' };
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
-
-/** The token in a mailed link `http://gatehouse.test/<page>#token=<URI-encoded token>`, checked in both parts. */
-function linkToken(mail: ReceivedMail, page: 'reset-password' | 'verify-email'): string {
-  const match = new RegExp(`http://gatehouse\\.test/${page}#token=([^\\s"'<>&]+)`).exec(mail.text);
-  expect(match, mail.text).not.toBeNull();
-  const encoded = (match as RegExpExecArray)[1] as string;
-  expect(mail.html).toContain(`http://gatehouse.test/${page}#token=${encoded}`);
-  return decodeURIComponent(encoded);
-}
-
-function expectBadToken(response: HttpResponse): void {
-  expect(response.status, response.text).toBe(400);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status: 400, code: 'invalid_token' });
-}
 
 describeEachDatabase('email verification', (dialect) => {
   describe('with an SMTP server', () => {
@@ -62,7 +46,7 @@ describeEachDatabase('email verification', (dialect) => {
     async function signUp(): Promise<{ user: TestUser; token: string }> {
       let user: TestUser | undefined;
       const email = uniqueEmail('verify');
-      const mail = await mailAfter(email, VERIFY_SUBJECT, async () => {
+      const mail = await mailAfter(email, SUBJECTS.verify, async () => {
         user = await registerUser(server, { email });
       });
       return { user: user as TestUser, token: linkToken(mail, 'verify-email') };
@@ -81,7 +65,7 @@ describeEachDatabase('email verification', (dialect) => {
     it('mails a link at sign-up whose token verifies the address', async () => {
       const { user, token } = await signUp();
       expect(token).toMatch(/^ev_[\w-]{43}$/);
-      const [mail] = mailsTo(user.email, VERIFY_SUBJECT);
+      const [mail] = mailsTo(user.email, SUBJECTS.verify);
       expect(mail?.from).toBe('Gatehouse <noreply@gatehouse.test>');
       expect(mail?.text).toContain('expires in 24 hours');
       const { accessToken } = await loginAs(server, user);
@@ -115,7 +99,7 @@ describeEachDatabase('email verification', (dialect) => {
       const { accessToken } = await loginAs(server, user);
       server.clock.advance(SECOND);
       let answer: HttpResponse | undefined;
-      const mail = await mailAfter(user.email, VERIFY_SUBJECT, async () => {
+      const mail = await mailAfter(user.email, SUBJECTS.verify, async () => {
         answer = await server.request('POST', REQUEST, { token: accessToken });
       });
       expect(answer?.status, answer?.text).toBe(200);
@@ -132,8 +116,8 @@ describeEachDatabase('email verification', (dialect) => {
       expect(again.status, again.text).toBe(200);
       expect(again.body).toEqual({ message: 'Email already verified', success: true });
       // A later mail to the same address arrives; no third verification mail came before it.
-      await mailAfter(user.email, RESET_SUBJECT, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } }));
-      expect(mailsTo(user.email, VERIFY_SUBJECT)).toHaveLength(2);
+      await mailAfter(user.email, SUBJECTS.reset, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } }));
+      expect(mailsTo(user.email, SUBJECTS.verify)).toHaveLength(2);
     });
 
     it('answers an anonymous request with 401', async () => {
@@ -151,13 +135,13 @@ describeEachDatabase('email verification', (dialect) => {
 
       const newEmail = uniqueEmail('moved');
       let patched: HttpResponse | undefined;
-      const mail = await mailAfter(newEmail, VERIFY_SUBJECT, async () => {
+      const mail = await mailAfter(newEmail, SUBJECTS.verify, async () => {
         patched = await server.request('PATCH', '/api/v1/users/me', { token: accessToken, json: { email: newEmail, current_password: user.password } });
       });
       expect(patched?.status, patched?.text).toBe(200);
       expect(patched?.body).toMatchObject({ email: newEmail, is_verified: false });
       expect(await isVerified(accessToken)).toBe(false);
-      expect(mailsTo(user.email, VERIFY_SUBJECT)).toHaveLength(1);
+      expect(mailsTo(user.email, SUBJECTS.verify)).toHaveLength(1);
 
       expect((await confirm(linkToken(mail, 'verify-email'))).status).toBe(200);
       const me = await server.request('GET', ME, { token: accessToken });
@@ -167,12 +151,12 @@ describeEachDatabase('email verification', (dialect) => {
     it('after an email change, links mailed to the old address no longer work', async () => {
       const { user, token: oldVerification } = await signUp();
       const oldReset = linkToken(
-        await mailAfter(user.email, RESET_SUBJECT, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } })),
+        await mailAfter(user.email, SUBJECTS.reset, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } })),
         'reset-password',
       );
       const { accessToken } = await loginAs(server, user);
       const newEmail = uniqueEmail('moved');
-      const mail = await mailAfter(newEmail, VERIFY_SUBJECT, () =>
+      const mail = await mailAfter(newEmail, SUBJECTS.verify, () =>
         server.request('PATCH', '/api/v1/users/me', { token: accessToken, json: { email: newEmail, current_password: user.password } }),
       );
 
@@ -186,7 +170,7 @@ describeEachDatabase('email verification', (dialect) => {
     it('a verification token is refused at the reset endpoint and a reset token at the verification endpoint, neither spent', async () => {
       const { user, token: verification } = await signUp();
       const reset = linkToken(
-        await mailAfter(user.email, RESET_SUBJECT, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } })),
+        await mailAfter(user.email, SUBJECTS.reset, () => server.request('POST', '/api/v1/auth/password/reset/request', { json: { email: user.email } })),
         'reset-password',
       );
       const session = await loginAs(server, user);
@@ -233,7 +217,7 @@ describeEachDatabase('email verification', (dialect) => {
       const { user, token: signUpToken } = await signUp();
       const { accessToken } = await loginAs(server, user);
       const from = smtp.mails.length;
-      const received = () => smtp.mails.slice(from).filter((mail) => mail.to.includes(user.email) && mail.subject === VERIFY_SUBJECT);
+      const received = () => smtp.mails.slice(from).filter((mail) => mail.to.includes(user.email) && mail.subject === SUBJECTS.verify);
       const responses = await Promise.all(Array.from({ length: 6 }, () => server.request('POST', REQUEST, { token: accessToken })));
       for (const response of responses) expect(response.body).toEqual({ message: 'Verification email sent', success: true });
       await smtp.waitFor(() => received().length === 6);
@@ -256,7 +240,7 @@ describeEachDatabase('email verification', (dialect) => {
       expect(smtp.mails.slice(from).filter((mail) => mail.to.includes(user.email))).toEqual([]);
 
       const mail = await smtp.waitFor((candidate) => smtp.mails.indexOf(candidate) >= from && candidate.to.includes(user.email), 10_000);
-      expect(mail.subject).toBe(VERIFY_SUBJECT);
+      expect(mail.subject).toBe(SUBJECTS.verify);
       expect((await confirm(linkToken(mail, 'verify-email'))).status).toBe(200);
       expect(await isVerified(accessToken)).toBe(true);
     });
@@ -275,16 +259,16 @@ describeEachDatabase('email verification', (dialect) => {
       const curl = 'curl/8.14.1';
 
       await loginWith(firefox);
-      const first = await mailAfter(user.email, SIGN_IN_SUBJECT, () => loginWith(safari));
+      const first = await mailAfter(user.email, SUBJECTS.signIn, () => loginWith(safari));
       expect(first.text).toContain(safari);
       expect(first.text).toContain('127.0.0.1');
 
       await loginWith(safari);
       await loginWith(firefox);
-      const second = await mailAfter(user.email, SIGN_IN_SUBJECT, () => loginWith(curl));
+      const second = await mailAfter(user.email, SUBJECTS.signIn, () => loginWith(curl));
       expect(second.text).toContain(curl);
       // Only the two unfamiliar logins were announced: not the first one, nor the repeats that came between.
-      expect(mailsTo(user.email, SIGN_IN_SUBJECT)).toEqual([first, second]);
+      expect(mailsTo(user.email, SUBJECTS.signIn)).toEqual([first, second]);
     });
   });
 

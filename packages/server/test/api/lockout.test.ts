@@ -5,6 +5,7 @@ import { createTestDatabase, describeEachDatabase } from '../helpers/databases.j
 import { describeWithRedis } from '../helpers/redis.js';
 import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
+import { expectInvalidCredentials } from '../helpers/problems.js';
 
 /**
  * Login lockout per API.md "Lockout" and "Lockout identifier": LOCKOUT_THRESHOLD consecutive failures for one
@@ -41,18 +42,6 @@ async function attempt(server: TestServer, username: string, password: string, v
       ? await server.request('POST', LOGIN, { json: { username, password } })
       : await server.request('POST', LOGIN_FORM, { form: { username, password } });
   return { ...response, elapsedMs: performance.now() - started };
-}
-
-function expectInvalidCredentials(response: HttpResponse): void {
-  expect(response.status, response.text).toBe(401);
-  expect(response.body).toEqual({
-    type: 'about:blank',
-    title: 'Unauthorized',
-    status: 401,
-    detail: 'Incorrect username or password',
-    code: 'invalid_credentials',
-  });
-  expect(response.headers.get('retry-after')).toBeNull();
 }
 
 function expectLocked(response: TimedResponse, retryAfterSeconds?: number): void {

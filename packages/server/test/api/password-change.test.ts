@@ -3,6 +3,7 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { type LoggedIn, loginAs, registerUser, type TestUser } from '../helpers/users.js';
+import { SUBJECTS } from '../helpers/mail-links.js';
 
 /**
  * POST /auth/password/change per API.md "Password and email": the current password is required, the new one meets
@@ -14,7 +15,6 @@ const CHANGE = '/api/v1/auth/password/change';
 const ME = '/api/v1/auth/me';
 const REFRESH = '/api/v1/auth/refresh';
 const CHANGED = { message: 'Password changed; your other sessions have been signed out', success: true };
-const CHANGED_SUBJECT = 'Your Gatehouse password was changed';
 const NEW_PASSWORD = 'a brand new passphrase 42';
 const ENV = { RATE_LIMIT_ENABLED: 'false' };
 
@@ -31,7 +31,7 @@ describeEachDatabase('password change', (dialect) => {
     await smtp?.close();
   });
 
-  const isNotice = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === CHANGED_SUBJECT;
+  const isNotice = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === SUBJECTS.changed;
 
   function change(token: string, body: unknown): Promise<HttpResponse> {
     return server.request('POST', CHANGE, { token, json: body });

@@ -5,6 +5,8 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
+import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
+import { expectBadToken } from '../helpers/problems.js';
 
 /**
  * POST /auth/password/reset/{request,confirm} per API.md "Password and email": the same answer for every email (in
@@ -17,28 +19,11 @@ const CONFIRM = '/api/v1/auth/password/reset/confirm';
 const LOGIN = '/api/v1/auth/login';
 const GENERIC = { message: 'If the email exists, a password reset link has been sent', success: true };
 const RESET_DONE = { message: 'Password has been reset; log in with the new password', success: true };
-const RESET_SUBJECT = 'Reset your Gatehouse password';
-const CHANGED_SUBJECT = 'Your Gatehouse password was changed';
 const NEW_PASSWORD = 'a brand new passphrase 42';
 // No rate-limit window ever moves under the frozen clock; these suites are about the tokens, not the limits.
 const ENV = { RATE_LIMIT_ENABLED: 'false' };
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
-
-/** The token in a mailed link `http://gatehouse.test/<page>#token=<URI-encoded token>`, checked in both parts. */
-function linkToken(mail: ReceivedMail, page: 'reset-password' | 'verify-email'): string {
-  const match = new RegExp(`http://gatehouse\\.test/${page}#token=([^\\s"'<>&]+)`).exec(mail.text);
-  expect(match, mail.text).not.toBeNull();
-  const encoded = (match as RegExpExecArray)[1] as string;
-  expect(mail.html).toContain(`http://gatehouse.test/${page}#token=${encoded}`);
-  return decodeURIComponent(encoded);
-}
-
-function expectBadToken(response: HttpResponse): void {
-  expect(response.status, response.text).toBe(400);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status: 400, code: 'invalid_token' });
-}
 
 function expectPolicyFailure(response: HttpResponse, rule: RegExp): void {
   expect(response.status, response.text).toBe(422);
@@ -71,7 +56,7 @@ describeEachDatabase('password reset', (dialect) => {
       await smtp?.close();
     });
 
-    const isResetMail = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === RESET_SUBJECT;
+    const isResetMail = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === SUBJECTS.reset;
 
     function requestReset(email: unknown): Promise<HttpResponse> {
       return server.request('POST', REQUEST, { json: { email } });
@@ -153,7 +138,7 @@ describeEachDatabase('password reset', (dialect) => {
       }
       await expectPassword(user, NEW_PASSWORD, [user.password]);
 
-      const notice = await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === CHANGED_SUBJECT);
+      const notice = await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === SUBJECTS.changed);
       expect(notice.text).toContain('password of your Gatehouse account was changed');
       expect(notice.text).not.toContain(token);
     });
@@ -383,7 +368,7 @@ describeEachDatabase('password reset', (dialect) => {
       const from = smtp.mails.length;
       expect((await server.request('POST', REQUEST, { json: { email } })).status).toBe(200);
       const mail = await smtp.waitFor(
-        (candidate) => smtp.mails.indexOf(candidate) >= from && candidate.to.includes(email) && candidate.subject === RESET_SUBJECT,
+        (candidate) => smtp.mails.indexOf(candidate) >= from && candidate.to.includes(email) && candidate.subject === SUBJECTS.reset,
       );
       return { token: linkToken(mail, 'reset-password'), mail };
     }
@@ -446,7 +431,7 @@ describeEachDatabase('password reset', (dialect) => {
       const response = await server.request('POST', REQUEST, { json: { email: user.email } });
       expect(response.status).toBe(200);
       expect(response.body).toEqual(GENERIC);
-      await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === RESET_SUBJECT);
+      await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === SUBJECTS.reset);
     });
   });
 

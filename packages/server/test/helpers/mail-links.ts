@@ -1,8 +1,18 @@
+import { expect } from 'vitest';
 import type { ReceivedMail } from './smtp.js';
 
-/** The token in the first Gatehouse link of a mail (`…#token=<token>`), as a person clicking it would carry it. */
-export function tokenFromMail(mail: ReceivedMail): string {
-  const match = /https?:\/\/\S+?#token=([A-Za-z0-9%_.~-]+)/.exec(mail.text);
-  if (!match?.[1]) throw new Error(`no link with a token in the mail "${mail.subject}":\n${mail.text}`);
-  return decodeURIComponent(match[1]);
+export const SUBJECTS = {
+  verify: 'Confirm your email address for Gatehouse',
+  reset: 'Reset your Gatehouse password',
+  changed: 'Your Gatehouse password was changed',
+  signIn: 'New sign-in to your Gatehouse account',
+} as const;
+
+/** The token in a mailed link `http://gatehouse.test/<page>#token=<URI-encoded token>`, checked in both parts. */
+export function linkToken(mail: ReceivedMail, page: 'reset-password' | 'verify-email'): string {
+  const match = new RegExp(`http://gatehouse\\.test/${page}#token=([^\\s"'<>&]+)`).exec(mail.text);
+  expect(match, mail.text).not.toBeNull();
+  const encoded = (match as RegExpExecArray)[1] as string;
+  expect(mail.html).toContain(`http://gatehouse.test/${page}#token=${encoded}`);
+  return decodeURIComponent(encoded);
 }
