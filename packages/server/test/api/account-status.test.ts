@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { type HttpResponse, type RequestOptions, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { type LoggedIn, loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
+import { type LoggedIn, loginAs, registerUser, type TestUser, USER_FIELDS, uniqueEmail } from '../helpers/users.js';
 import { expectInvalidCredentials, expectProblem } from '../helpers/problems.js';
 
 /**
@@ -22,20 +22,6 @@ const HOUR = 60 * MINUTE;
 const ADMIN = { email: 'status-admin@example.com', password: 'account status admin passphrase' };
 // Rate limits are another suite's subject, and a frozen clock never moves their windows.
 const ENV = { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
-const USER_FIELDS = [
-  'created_at',
-  'display_name',
-  'email',
-  'id',
-  'is_active',
-  'is_superuser',
-  'is_suspended',
-  'is_verified',
-  'last_login_at',
-  'role',
-  'updated_at',
-  'username',
-];
 
 function login(server: TestServer, username: string, password: string): Promise<HttpResponse> {
   return server.request('POST', LOGIN, { json: { username, password } });

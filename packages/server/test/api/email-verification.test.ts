@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { ReceivedMail, TestSmtpServer } from '../helpers/smtp.js';
+import { type HttpResponse, type MailingTestServer, startMailingServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
 import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
 import { expectBadToken } from '../helpers/problems.js';
@@ -21,17 +21,14 @@ const HOUR = 3600 * SECOND;
 
 describeEachDatabase('email verification', (dialect) => {
   describe('with an SMTP server', () => {
+    let mailing: MailingTestServer | undefined;
     let server: TestServer;
     let smtp: TestSmtpServer;
-
     beforeAll(async () => {
-      smtp = await startSmtpServer();
-      server = await startTestServer({ dialect, env: { ...ENV, SMTP_URL: smtp.url } });
+      mailing = await startMailingServer({ dialect, env: ENV });
+      ({ server, smtp } = mailing);
     });
-    afterAll(async () => {
-      await server?.close();
-      await smtp?.close();
-    });
+    afterAll(() => mailing?.close());
 
     const mailsTo = (email: string, subject: string) => smtp.mails.filter((mail) => mail.to.includes(email) && mail.subject === subject);
 

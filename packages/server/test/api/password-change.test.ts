@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { ReceivedMail, TestSmtpServer } from '../helpers/smtp.js';
+import { type HttpResponse, type MailingTestServer, startMailingServer, type TestServer } from '../helpers/test-server.js';
 import { type LoggedIn, loginAs, registerUser, type TestUser } from '../helpers/users.js';
 import { SUBJECTS } from '../helpers/mail-links.js';
 
@@ -19,17 +19,14 @@ const NEW_PASSWORD = 'a brand new passphrase 42';
 const ENV = { RATE_LIMIT_ENABLED: 'false' };
 
 describeEachDatabase('password change', (dialect) => {
+  let mailing: MailingTestServer | undefined;
   let server: TestServer;
   let smtp: TestSmtpServer;
-
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    server = await startTestServer({ dialect, env: { ...ENV, SMTP_URL: smtp.url } });
+    mailing = await startMailingServer({ dialect, env: ENV });
+    ({ server, smtp } = mailing);
   });
-  afterAll(async () => {
-    await server?.close();
-    await smtp?.close();
-  });
+  afterAll(() => mailing?.close());
 
   const isNotice = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === SUBJECTS.changed;
 

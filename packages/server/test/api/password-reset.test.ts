@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { type HttpResponse, type MailingTestServer, startMailingServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser, type TestUser, uniqueEmail } from '../helpers/users.js';
 import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
 import { expectBadToken } from '../helpers/problems.js';
@@ -44,17 +44,14 @@ function median(values: number[]): number {
 
 describeEachDatabase('password reset', (dialect) => {
   describe('with an SMTP server', () => {
+    let mailing: MailingTestServer | undefined;
     let server: TestServer;
     let smtp: TestSmtpServer;
-
     beforeAll(async () => {
-      smtp = await startSmtpServer();
-      server = await startTestServer({ dialect, env: { ...ENV, SMTP_URL: smtp.url } });
+      mailing = await startMailingServer({ dialect, env: ENV });
+      ({ server, smtp } = mailing);
     });
-    afterAll(async () => {
-      await server?.close();
-      await smtp?.close();
-    });
+    afterAll(() => mailing?.close());
 
     const isResetMail = (email: string) => (mail: ReceivedMail) => mail.to.includes(email) && mail.subject === SUBJECTS.reset;
 

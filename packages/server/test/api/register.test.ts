@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { GOOD_PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { GOOD_PASSWORD, USER_FIELDS, uniqueEmail } from '../helpers/users.js';
 
 const REGISTER = '/api/v1/auth/register';
 
@@ -31,22 +31,7 @@ describeEachDatabase('POST /auth/register', (dialect) => {
     });
     expect(response.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Date(response.body.created_at).toISOString()).toBe(response.body.created_at);
-    expect(Object.keys(response.body).sort()).toEqual(
-      [
-        'created_at',
-        'display_name',
-        'email',
-        'id',
-        'is_active',
-        'is_superuser',
-        'is_suspended',
-        'is_verified',
-        'last_login_at',
-        'role',
-        'updated_at',
-        'username',
-      ].sort(),
-    );
+    expect(Object.keys(response.body).sort()).toEqual([...USER_FIELDS].sort());
     expect(response.text).not.toMatch(/argon2|password/i);
   });
 

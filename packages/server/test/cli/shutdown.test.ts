@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { unusedPort } from '../helpers/ports.js';
 
 // The built server, started as in production (`npm start` runs dist/main.js, `gatehouse serve` the CLI).
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -43,19 +44,10 @@ afterEach(() => {
   for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
 async function startServer(args: string[]): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-shutdown-'));
   dataDirs.push(dataDir);
-  const port = await freePort();
+  const port = await unusedPort();
   const child = spawn(process.execPath, args, {
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],

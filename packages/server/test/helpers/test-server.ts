@@ -8,6 +8,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { DomainContext } from '../../src/domain/context.js';
 import { connectRedis } from '../../src/store/redis-client.js';
 import { FrozenClock } from './clock.js';
+import { startSmtpServer, type TestSmtpServer } from './smtp.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
 
 export interface HttpResponse {
@@ -125,4 +126,27 @@ export async function send(baseUrl: string, method: string, path: string, option
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+export interface MailingTestServer {
+  readonly server: TestServer;
+  readonly smtp: TestSmtpServer;
+  close(): Promise<void>;
+}
+
+/** A test server that sends its mail to a real SMTP server started for it (SMTP_URL set accordingly). */
+export async function startMailingServer(options: TestServerOptions = {}): Promise<MailingTestServer> {
+  const smtp = await startSmtpServer();
+  const server = await startTestServer({ ...options, env: { ...options.env, SMTP_URL: smtp.url } }).catch(async (error: unknown) => {
+    await smtp.close();
+    throw error;
+  });
+  return {
+    server,
+    smtp,
+    async close() {
+      await server.close();
+      await smtp.close();
+    },
+  };
 }

@@ -2,6 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestServer } from './test-server.js';
 
+/** Every field of a User answer (API.md "Objects"): no more, so no hash or counter can leak. */
+export const USER_FIELDS = [
+  'created_at',
+  'display_name',
+  'email',
+  'id',
+  'is_active',
+  'is_superuser',
+  'is_suspended',
+  'is_verified',
+  'last_login_at',
+  'role',
+  'updated_at',
+  'username',
+];
+
 export const GOOD_PASSWORD = 'correct horse battery staple';
 
 export interface TestUser {

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Environment, SmtpTarget } from '../../src/config/config.js';
 import { createMailer, type Mailer, type MailMessage } from '../../src/mail/mailer.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
+import { unusedPort } from '../helpers/ports.js';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
 const FROM = { email: 'noreply@gatehouse.test', name: 'Gätehouse Mail' };
@@ -67,15 +67,6 @@ function message(to = 'alice@example.com'): MailMessage {
     text: `Grüße!\nOpen https://app.test/verify?token=${TOKEN}\n`,
     html: `<p>Grüße!</p>\n<p><a href="https://app.test/verify?token=${TOKEN}">verify</a></p>`,
   };
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 const activeTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
@@ -188,7 +179,7 @@ describe('mailer over SMTP', () => {
 
   it('returns from send() at once when the server is unreachable, and close() leaves no timer holding the process', async () => {
     const timersBefore = activeTimers();
-    const mailer = smtpMailer({ url: `smtp://127.0.0.1:${await closedPort()}` }, [60_000]);
+    const mailer = smtpMailer({ url: `smtp://127.0.0.1:${await unusedPort()}` }, [60_000]);
 
     expect(mailer.send(message())).toBeUndefined();
     expect(mailer.status()).toMatchObject({ state: 'ok', queued: 1 });
