@@ -27,6 +27,7 @@ export interface Config {
   readonly registrationOpen: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly threadPoolSize: number;
   readonly requireEmailVerification: boolean;
   readonly emailVerificationTtlSeconds: number;
   readonly passwordResetTtlSeconds: number;

@@ -95,6 +95,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       durationMs: get(VARIABLES.lockoutMinutes) * 60_000,
     },
     loginHistoryRetentionMs: get(VARIABLES.loginHistoryDays) * 86_400_000,
+    threadPoolSize: get(VARIABLES.threadPoolSize),
     admin: adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword } : undefined,
     logLevel: get(VARIABLES.logLevel),
     trustProxy: get(VARIABLES.trustProxy),

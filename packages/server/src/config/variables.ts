@@ -105,6 +105,13 @@ export const VARIABLES = {
   }),
   argon2TimeCost: variable({ name: 'ARGON2_TIME_COST', default: '2', description: 'argon2id iterations.', parse: integer(1, 100) }),
   argon2Parallelism: variable({ name: 'ARGON2_PARALLELISM', default: '1', description: 'argon2id lanes.', parse: integer(1, 16) }),
+  threadPoolSize: variable({
+    name: 'UV_THREADPOOL_SIZE',
+    default: '4',
+    description:
+      "Node's own setting for its thread pool, read by Node from the process environment at start (a .env file cannot set it). Password hashing uses all but one of its threads, at most one more than the cores; on more than 3 cores raise it to cores + 2.",
+    parse: integer(2, 1024),
+  }),
   requireEmailVerification: variable({
     name: 'REQUIRE_EMAIL_VERIFICATION',
     default: 'false',

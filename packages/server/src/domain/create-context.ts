@@ -48,7 +48,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
     clock,
     repos,
     uniqueViolation: (error) => deps.database.uniqueViolation(error),
-    hasher: new PasswordHasher(config.argon2),
+    hasher: new PasswordHasher(config.argon2, { threadPoolSize: config.threadPoolSize }),
     secrets,
     keyRing,
     accessTokens: new AccessTokens(keyRing, clock, {
