@@ -17,10 +17,12 @@ import { authRoutes } from './http/routes/auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
+import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
 import { Problem } from './http/schemas/common.js';
 import { endSuspensions } from './jobs/end-suspensions.js';
+import { flushSessionActivity } from './jobs/flush-session-activity.js';
 import { startJobs } from './jobs/periodic.js';
 import { purgeExpired } from './jobs/purge-expired.js';
 import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
@@ -76,15 +78,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
       await api.register(healthRoutes(checks, true));
       await api.register(authRoutes(ctx));
       await api.register(passwordAndEmailRoutes(ctx));
+      await api.register(sessionRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(adminUserRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
   closeKeepAliveConnectionsWhenDone(app);
-  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx)], app.log);
+  const activity = flushSessionActivity(ctx);
+  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx), activity], app.log);
   app.addHook('onClose', async () => {
     stopJobs();
+    await activity.run().catch((error: unknown) => app.log.warn({ err: error }, 'could not record the last session activity'));
     await closeContext(ctx);
   });
   return { app, ctx };

@@ -24,6 +24,8 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshGraceSeconds: number;
+  /** undefined: sessions do not time out for idleness. */
+  readonly sessionIdleMs: number | undefined;
   readonly registrationOpen: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };

@@ -71,6 +71,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     accessTokenTtlSeconds: get(VARIABLES.accessTokenMinutes) * 60,
     refreshTokenTtlSeconds: get(VARIABLES.refreshTokenDays) * 86_400,
     refreshGraceSeconds: get(VARIABLES.refreshGraceSeconds),
+    sessionIdleMs: get(VARIABLES.sessionIdleMinutes) * 60_000 || undefined,
     registrationOpen: get(VARIABLES.registration) === 'open',
     password: { minLength: get(VARIABLES.passwordMinLength), requireClasses: get(VARIABLES.passwordRequireClasses) },
     argon2: {

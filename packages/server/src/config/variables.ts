@@ -79,6 +79,13 @@ export const VARIABLES = {
       'A refresh token replayed this soon after its rotation, while its successor is unused, gets the same successor back instead of revoking the session. 0 turns the grace off.',
     parse: integer(0, 60),
   }),
+  sessionIdleMinutes: variable({
+    name: 'SESSION_IDLE_MINUTES',
+    default: '0',
+    description:
+      'End a session unused for this long (its refresh token stops working and its access tokens are refused). 0 turns the idle timeout off; activity is recorded to within a minute.',
+    parse: integer(0, 525_600),
+  }),
   registration: variable({
     name: 'REGISTRATION',
     default: 'open',

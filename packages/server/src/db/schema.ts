@@ -86,6 +86,14 @@ export interface AccountTokensTable {
   expires_at: Millis;
 }
 
+export interface ClientsTable {
+  user_id: string;
+  client_id: string;
+  device_name: string | null;
+  first_seen_at: Millis;
+  last_seen_at: Millis;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -94,4 +102,5 @@ export interface DatabaseSchema {
   login_history: LoginHistoryTable;
   audit_events: AuditEventsTable;
   account_tokens: AccountTokensTable;
+  clients: ClientsTable;
 }

@@ -12,6 +12,7 @@ import type { AttemptCounters } from '../store/attempt-counters.js';
 import type { EventsBus } from '../store/events-bus.js';
 import type { RevokedSessions } from '../store/revoked-sessions.js';
 import type { UserCache } from './accounts/user-cache.js';
+import type { SessionActivity } from './sessions/session-activity.js';
 
 /** Everything a use-case may touch. Built once per process (HTTP and CLI alike) by createContext. */
 export interface DomainContext {
@@ -33,4 +34,5 @@ export interface DomainContext {
   /** Failed-login counters for lockout (memory, or Redis shared by every instance). */
   readonly attempts: AttemptCounters;
   readonly background: BackgroundTasks;
+  readonly activity: SessionActivity;
 }

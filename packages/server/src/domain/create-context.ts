@@ -18,6 +18,7 @@ import { RedisAttemptCounters } from '../store/redis-attempt-counters.js';
 import { RevokedSessions } from '../store/revoked-sessions.js';
 import { UserCache } from './accounts/user-cache.js';
 import type { DomainContext } from './context.js';
+import { SessionActivity } from './sessions/session-activity.js';
 import { ensureSigningKey } from './tokens/signing-keys.js';
 
 export interface ContextDeps {
@@ -66,6 +67,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
       createMailer({ smtp: config.mail.smtp, from: config.mail.from, environment: config.environment, logger: log, now: () => clock.now() }),
     attempts: attemptCounters(deps.redis, log),
     background: new BackgroundTasks(log),
+    activity: new SessionActivity(),
   };
   ctx.events.subscribe((event) => {
     if (event.type === 'session.revoked') ctx.revokedSessions.add(event.sessionId, event.at, clock.now());

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
 import { AccountTokenRepository } from './account-token-repository.js';
 import { AuditRepository } from './audit-repository.js';
+import { ClientRepository } from './client-repository.js';
 import { LoginHistoryRepository } from './login-history-repository.js';
 import { RefreshTokenRepository } from './refresh-token-repository.js';
 import { SessionRepository } from './session-repository.js';
@@ -17,6 +18,7 @@ export interface Repositories {
   readonly loginHistory: LoginHistoryRepository;
   readonly audit: AuditRepository;
   readonly accountTokens: AccountTokenRepository;
+  readonly clients: ClientRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
@@ -29,6 +31,7 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     loginHistory: new LoginHistoryRepository(db),
     audit: new AuditRepository(db),
     accountTokens: new AccountTokenRepository(db),
+    clients: new ClientRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;

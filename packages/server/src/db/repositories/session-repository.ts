@@ -46,10 +46,6 @@ export class SessionRepository {
     return row && toSession(row);
   }
 
-  async touch(id: string, at: number): Promise<void> {
-    await this.db.updateTable('sessions').set({ last_active_at: at }).where('id', '=', id).execute();
-  }
-
   /** Marks the session revoked; false when it already was (so the caller publishes the event once). */
   async revoke(id: string, at: number, reason: string): Promise<boolean> {
     const result = await this.db
@@ -59,6 +55,41 @@ export class SessionRepository {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /** The user's live sessions, newest first, after the keyset position `after` (exclusive) or `offset` rows. */
+  async listLive(userId: string, now: number, page: { limit: number; after?: { at: number; id: string } | undefined; offset?: number | undefined }): Promise<Session[]> {
+    const { limit, after, offset } = page;
+    let query = this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),
+      );
+    }
+    if (offset) query = query.offset(offset);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toSession);
+  }
+
+  async countLive(userId: string, now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** Records activity seen in memory; never moves last_active_at backwards. */
+  async recordActivity(id: string, at: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_active_at: at }).where('id', '=', id).where('last_active_at', '<', at).execute();
   }
 
   /** Revokes every live session of the user except `keep`; returns the ids revoked by this call. */

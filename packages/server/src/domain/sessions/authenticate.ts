@@ -18,9 +18,22 @@ export interface Principal {
 export async function authenticateAccessToken(ctx: DomainContext, token: string): Promise<Principal> {
   const claims = await ctx.accessTokens.verify(token);
   if (ctx.revokedSessions.has(claims.sid)) throw new AuthError('session_revoked');
+  const now = ctx.clock.now();
+  if (idleTooLong(ctx, claims.sid, claims.iat * 1000, now)) throw new AuthError('session_revoked');
+  ctx.activity.touch(claims.sid, now);
   const user = await ctx.users.get(claims.sub);
   if (!user) throw new AuthError('invalid_token');
-  const refused = statusError(user, ctx.clock.now());
+  const refused = statusError(user, now);
   if (refused) throw refused;
   return { user, sessionId: claims.sid, claims };
+}
+
+/**
+ * SESSION_IDLE_MINUTES on the hot path: the last use this process saw, or the token's issue time (a login or refresh
+ * is use too), whichever is later. The refresh path checks the recorded activity of every instance.
+ */
+function idleTooLong(ctx: DomainContext, sessionId: string, issuedAt: number, now: number): boolean {
+  const idle = ctx.config.sessionIdleMs;
+  if (idle === undefined) return false;
+  return now - Math.max(issuedAt, ctx.activity.lastSeen(sessionId) ?? 0) > idle;
 }

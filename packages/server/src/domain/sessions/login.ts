@@ -83,6 +83,7 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
     await repos.sessions.insert(session);
     await repos.refreshTokens.insert(ctx.secrets.hashToken(refreshToken), session.id, now);
     await repos.users.recordLogin(user.id, now);
+    await repos.clients.seen(user.id, session.clientId, deviceName, now);
     await recordAttempt(
       ctx,
       { userId: user.id, identifier, success: true, reason: null, method: input.method, sessionId: session.id },

@@ -8,7 +8,9 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_suspended'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'idle_timeout'
+  | 'revoked_by_user';
 
 export interface Revocation {
   readonly sessionId: string;

@@ -9,7 +9,7 @@ const MAX_REFRESH_TOKEN_LENGTH = 128;
 
 type Outcome =
   | { readonly kind: 'rotated' | 'replayed'; readonly session: Session }
-  | { readonly kind: 'reused'; readonly session: Session }
+  | { readonly kind: 'reused' | 'idle'; readonly session: Session }
   | { readonly kind: 'invalid' };
 
 /**
@@ -26,14 +26,22 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   const successorHash = ctx.secrets.hashToken(successor);
   const now = ctx.clock.now();
   const live = (session: Session | undefined): session is Session => !!session && session.revokedAt === null && session.expiresAt > now;
+  // SESSION_IDLE_MINUTES: recorded activity (every instance's, to within a minute) or this process's, whichever is later.
+  const idle = (session: Session) =>
+    ctx.config.sessionIdleMs !== undefined &&
+    now - Math.max(session.lastActiveAt, ctx.activity.lastSeen(session.id) ?? 0) > ctx.config.sessionIdleMs;
 
   const outcome = await ctx.repos.transaction(async (repos): Promise<Outcome> => {
     const redeemed = await repos.refreshTokens.consume(tokenHash, now);
     if (redeemed) {
       const session = await repos.sessions.findById(redeemed.sessionId);
       if (!live(session)) return { kind: 'invalid' };
+      if (idle(session)) {
+        await revokeSessionIn(ctx, repos, { sessionId: session.id, userId: session.userId, actorId: null, reason: 'idle_timeout', ip: request.ip });
+        return { kind: 'idle', session };
+      }
       await repos.refreshTokens.insert(successorHash, session.id, now);
-      await repos.sessions.touch(session.id, now);
+      await repos.sessions.recordActivity(session.id, now);
       return { kind: 'rotated', session };
     }
     const spent = await repos.refreshTokens.find(tokenHash);
@@ -55,7 +63,7 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   });
 
   if (outcome.kind === 'invalid') throw new AuthError('invalid_refresh_token');
-  if (outcome.kind === 'reused') {
+  if (outcome.kind === 'reused' || outcome.kind === 'idle') {
     await announceRevocation(ctx, outcome.session.id, outcome.session.userId);
     throw new AuthError('invalid_refresh_token');
   }
