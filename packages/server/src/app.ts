@@ -13,18 +13,20 @@ import { useProblemDetails } from './http/plugins/problem-details.js';
 import { useSecurityHeaders } from './http/plugins/security-headers.js';
 import { useStrictValidation } from './http/plugins/validation.js';
 import { adminUserRoutes } from './http/routes/admin-users.js';
+import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
+import { websocketRoutes } from './http/routes/websocket.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
 import { Problem } from './http/schemas/common.js';
 import { endSuspensions } from './jobs/end-suspensions.js';
-import { flushSessionActivity } from './jobs/flush-session-activity.js';
 import { startJobs } from './jobs/periodic.js';
 import { purgeExpired } from './jobs/purge-expired.js';
+import { recordLastUse } from './jobs/record-last-use.js';
 import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
 import { VERSION } from './version.js';
 
@@ -79,17 +81,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
       await api.register(authRoutes(ctx));
       await api.register(passwordAndEmailRoutes(ctx));
       await api.register(sessionRoutes(ctx));
+      await api.register(apiKeyRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(adminUserRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
+  await app.register(websocketRoutes(ctx));
   closeKeepAliveConnectionsWhenDone(app);
-  const activity = flushSessionActivity(ctx);
-  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx), activity], app.log);
+  const lastUse = recordLastUse(ctx);
+  const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx), lastUse], app.log);
   app.addHook('onClose', async () => {
     stopJobs();
-    await activity.run().catch((error: unknown) => app.log.warn({ err: error }, 'could not record the last session activity'));
+    await lastUse.run().catch((error: unknown) => app.log.warn({ err: error }, 'could not record the last use of sessions and keys'));
     await closeContext(ctx);
   });
   return { app, ctx };

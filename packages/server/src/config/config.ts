@@ -26,6 +26,7 @@ export interface Config {
   readonly refreshGraceSeconds: number;
   /** undefined: sessions do not time out for idleness. */
   readonly sessionIdleMs: number | undefined;
+  readonly apiKeyQueryParam: boolean;
   readonly registrationOpen: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };

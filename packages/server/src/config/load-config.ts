@@ -72,6 +72,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     refreshTokenTtlSeconds: get(VARIABLES.refreshTokenDays) * 86_400,
     refreshGraceSeconds: get(VARIABLES.refreshGraceSeconds),
     sessionIdleMs: get(VARIABLES.sessionIdleMinutes) * 60_000 || undefined,
+    apiKeyQueryParam: get(VARIABLES.apiKeyQueryParam),
     registrationOpen: get(VARIABLES.registration) === 'open',
     password: { minLength: get(VARIABLES.passwordMinLength), requireClasses: get(VARIABLES.passwordRequireClasses) },
     argon2: {

@@ -86,6 +86,12 @@ export const VARIABLES = {
       'End a session unused for this long (its refresh token stops working and its access tokens are refused). 0 turns the idle timeout off; activity is recorded to within a minute.',
     parse: integer(0, 525_600),
   }),
+  apiKeyQueryParam: variable({
+    name: 'API_KEY_QUERY_PARAM',
+    default: 'false',
+    description: 'Also accept API keys as `?api_key=` (for old clients; URLs end up in logs and histories). Keys are redacted from our logs either way.',
+    parse: boolean,
+  }),
   registration: variable({
     name: 'REGISTRATION',
     default: 'open',

@@ -94,6 +94,19 @@ export interface ClientsTable {
   last_seen_at: Millis;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  /** A JSON array of scope names. */
+  scopes: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+  last_used_at: Millis | null;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -103,4 +116,5 @@ export interface DatabaseSchema {
   audit_events: AuditEventsTable;
   account_tokens: AccountTokensTable;
   clients: ClientsTable;
+  api_keys: ApiKeysTable;
 }

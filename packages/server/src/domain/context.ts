@@ -12,7 +12,8 @@ import type { AttemptCounters } from '../store/attempt-counters.js';
 import type { EventsBus } from '../store/events-bus.js';
 import type { RevokedSessions } from '../store/revoked-sessions.js';
 import type { UserCache } from './accounts/user-cache.js';
-import type { SessionActivity } from './sessions/session-activity.js';
+import type { ApiKeyCache } from './api-keys/api-key-cache.js';
+import type { LastUse } from './last-use.js';
 
 /** Everything a use-case may touch. Built once per process (HTTP and CLI alike) by createContext. */
 export interface DomainContext {
@@ -28,11 +29,14 @@ export interface DomainContext {
   readonly events: EventsBus;
   readonly revokedSessions: RevokedSessions;
   readonly users: UserCache;
+  readonly apiKeys: ApiKeyCache;
   readonly newId: () => string;
   readonly log: Logger;
   readonly mailer: Mailer;
   /** Failed-login counters for lockout (memory, or Redis shared by every instance). */
   readonly attempts: AttemptCounters;
   readonly background: BackgroundTasks;
-  readonly activity: SessionActivity;
+  /** Last use of sessions and API keys, written to the database by a job. */
+  readonly sessionUse: LastUse;
+  readonly apiKeyUse: LastUse;
 }

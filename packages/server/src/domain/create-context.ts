@@ -17,8 +17,9 @@ import { FallbackAttemptCounters } from '../store/fallback-attempt-counters.js';
 import { RedisAttemptCounters } from '../store/redis-attempt-counters.js';
 import { RevokedSessions } from '../store/revoked-sessions.js';
 import { UserCache } from './accounts/user-cache.js';
+import { ApiKeyCache } from './api-keys/api-key-cache.js';
 import type { DomainContext } from './context.js';
-import { SessionActivity } from './sessions/session-activity.js';
+import { LastUse } from './last-use.js';
 import { ensureSigningKey } from './tokens/signing-keys.js';
 
 export interface ContextDeps {
@@ -60,6 +61,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
     events: deps.events ?? new MemoryEventsBus(),
     revokedSessions: new RevokedSessions(tokenLifetimeMs),
     users: new UserCache(repos.users),
+    apiKeys: new ApiKeyCache(repos.apiKeys),
     newId: uuidv7,
     log,
     mailer:
@@ -67,10 +69,12 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
       createMailer({ smtp: config.mail.smtp, from: config.mail.from, environment: config.environment, logger: log, now: () => clock.now() }),
     attempts: attemptCounters(deps.redis, log),
     background: new BackgroundTasks(log),
-    activity: new SessionActivity(),
+    sessionUse: new LastUse(),
+    apiKeyUse: new LastUse(),
   };
   ctx.events.subscribe((event) => {
     if (event.type === 'session.revoked') ctx.revokedSessions.add(event.sessionId, event.at, clock.now());
+    else if (event.type === 'api_key.revoked') ctx.apiKeys.forget(event.keyId);
     else ctx.users.invalidate(event.userId);
   });
   for (const { id, revokedAt } of await repos.sessions.revokedSince(clock.now() - tokenLifetimeMs)) {

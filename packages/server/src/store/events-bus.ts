@@ -1,7 +1,8 @@
 /** What one part of Gatehouse tells the others (and, with Redis, the other instances). */
 export type GatehouseEvent =
   | { readonly type: 'session.revoked'; readonly sessionId: string; readonly userId: string; readonly at: number }
-  | { readonly type: 'user.changed'; readonly userId: string };
+  | { readonly type: 'user.changed'; readonly userId: string }
+  | { readonly type: 'api_key.revoked'; readonly keyId: string; readonly userId: string };
 
 export type EventHandler = (event: GatehouseEvent) => void;
 

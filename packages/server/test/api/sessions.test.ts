@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flushSessionActivity } from '../../src/jobs/flush-session-activity.js';
+import { recordLastUse } from '../../src/jobs/record-last-use.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { expectProblem } from '../helpers/problems.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -112,7 +112,7 @@ describeEachDatabase('sessions and devices', (dialect) => {
     expect(listed.body.items[0].last_active_at).toBe(new Date(loggedInAt + 5 * MINUTE).toISOString());
     // Nothing was written per request; the job writes what it saw.
     expect((await server.ctx.repos.sessions.findById(login.sessionId))?.lastActiveAt).toBe(loggedInAt);
-    await flushSessionActivity(server.ctx).run();
+    await recordLastUse(server.ctx).run();
     expect((await server.ctx.repos.sessions.findById(login.sessionId))?.lastActiveAt).toBe(loggedInAt + 5 * MINUTE);
   });
 

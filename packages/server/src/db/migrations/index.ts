@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-23T0000-initial.js';
 import * as accountLifecycle from './2026-11-23T0100-account-lifecycle.js';
 import * as devices from './2026-11-23T0200-devices.js';
+import * as apiKeys from './2026-11-23T0300-api-keys.js';
 
 /** Registered in code (not read from disk) so the built server and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-23T0000-initial': initial,
   '2026-11-23T0100-account-lifecycle': accountLifecycle,
   '2026-11-23T0200-devices': devices,
+  '2026-11-23T0300-api-keys': apiKeys,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
 import { AccountTokenRepository } from './account-token-repository.js';
+import { ApiKeyRepository } from './api-key-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { ClientRepository } from './client-repository.js';
 import { LoginHistoryRepository } from './login-history-repository.js';
@@ -19,6 +20,7 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly accountTokens: AccountTokenRepository;
   readonly clients: ClientRepository;
+  readonly apiKeys: ApiKeyRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
@@ -32,6 +34,7 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     audit: new AuditRepository(db),
     accountTokens: new AccountTokenRepository(db),
     clients: new ClientRepository(db),
+    apiKeys: new ApiKeyRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;

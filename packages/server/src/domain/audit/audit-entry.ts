@@ -17,6 +17,8 @@ export type AuditAction =
   | 'user.deleted'
   | 'admin.bootstrapped'
   | 'session.revoked'
+  | 'api_key.created'
+  | 'api_key.revoked'
   | 'refresh_token.reuse_detected'
   | 'signing_key.rotated';
 

@@ -23,7 +23,7 @@ export async function listOwnSessions(
   ]);
   const items = rows.slice(0, page.limit).map((session) => ({
     ...session,
-    lastActiveAt: Math.max(session.lastActiveAt, ctx.activity.lastSeen(session.id) ?? 0),
+    lastActiveAt: Math.max(session.lastActiveAt, ctx.sessionUse.lastSeen(session.id) ?? 0),
   }));
   const last = items.at(-1);
   return { items, next: rows.length > page.limit && last ? { at: last.createdAt, id: last.id } : undefined, total };

@@ -29,7 +29,7 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   // SESSION_IDLE_MINUTES: recorded activity (every instance's, to within a minute) or this process's, whichever is later.
   const idle = (session: Session) =>
     ctx.config.sessionIdleMs !== undefined &&
-    now - Math.max(session.lastActiveAt, ctx.activity.lastSeen(session.id) ?? 0) > ctx.config.sessionIdleMs;
+    now - Math.max(session.lastActiveAt, ctx.sessionUse.lastSeen(session.id) ?? 0) > ctx.config.sessionIdleMs;
 
   const outcome = await ctx.repos.transaction(async (repos): Promise<Outcome> => {
     const redeemed = await repos.refreshTokens.consume(tokenHash, now);

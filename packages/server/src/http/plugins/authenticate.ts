@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Scope } from '../../domain/api-keys/api-key.js';
+import { API_KEY_PREFIX } from '../../domain/api-keys/api-key.js';
+import { authenticateApiKey } from '../../domain/api-keys/authenticate-api-key.js';
 import type { DomainContext } from '../../domain/context.js';
-import { authenticateAccessToken, type Principal } from '../../domain/sessions/authenticate.js';
+import { authenticateAccessToken, type Principal, type SessionPrincipal } from '../../domain/sessions/authenticate.js';
 import { AuthError } from '../../errors/auth-error.js';
 
 declare module 'fastify' {
@@ -10,8 +13,11 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer +([^ ]+) *$/i;
+const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** Reads the caller's bearer token. Tokens are taken from the Authorization header only, never the URL (ASVS 14.2.1). */
+type Credential = { readonly kind: 'access_token' | 'api_key'; readonly value: string };
+
+/** Reads the caller's bearer token from the Authorization header. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
@@ -20,12 +26,33 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+/**
+ * The credential a request carries (API.md "Authentication methods"): `X-API-Key`, or `Authorization: Bearer` with
+ * an access token or a `tk_` key, or `?api_key=` only when API_KEY_QUERY_PARAM=true. Access tokens are never taken
+ * from the URL here (ASVS 14.2.1).
+ */
+function credentialOf(ctx: DomainContext, request: FastifyRequest): Credential | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string') return { kind: 'api_key', value: header.trim() };
+  if (header !== undefined) throw new AuthError('invalid_token');
+  const bearer = bearerToken(request);
+  if (bearer !== undefined) return { kind: bearer.startsWith(API_KEY_PREFIX) ? 'api_key' : 'access_token', value: bearer };
+  if (ctx.config.apiKeyQueryParam) {
+    const query = (request.query as Record<string, unknown> | undefined)?.api_key;
+    if (typeof query === 'string') return { kind: 'api_key', value: query };
+  }
+  return undefined;
+}
+
 /** onRequest hook for routes that need a caller: 401 without valid credentials, settled before the body is even read. */
 export function requireCaller(ctx: DomainContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const token = bearerToken(request);
-    if (token === undefined) throw new AuthError('not_authenticated');
-    request.principal = await authenticateAccessToken(ctx, token);
+    const credential = credentialOf(ctx, request);
+    if (credential === undefined) throw new AuthError('not_authenticated');
+    const principal =
+      credential.kind === 'api_key' ? await authenticateApiKey(ctx, credential.value) : await authenticateAccessToken(ctx, credential.value);
+    if (principal.kind === 'api_key') requireScope(principal.scopes, READ_METHODS.has(request.method) ? 'read' : 'write');
+    request.principal = principal;
   };
 }
 
@@ -34,12 +61,28 @@ export function requireAdmin(ctx: DomainContext) {
   const caller = requireCaller(ctx);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await caller(request, reply);
-    if (request.principal?.user.role !== 'admin') throw new AuthError('forbidden');
+    const principal = request.principal;
+    if (principal?.user.role !== 'admin') throw new AuthError('forbidden');
+    if (principal.kind === 'api_key') requireScope(principal.scopes, 'admin');
   };
+}
+
+function requireScope(scopes: readonly Scope[], needed: Scope): void {
+  if (!scopes.includes(needed)) throw new AuthError('forbidden', { detail: `This API key lacks the "${needed}" scope` });
 }
 
 /** The authenticated caller of a route guarded by requireCaller. */
 export function callerOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AuthError('not_authenticated');
   return request.principal;
+}
+
+/**
+ * The caller, who must be a person in a session: managing API keys, changing the password or email, deleting the
+ * account and logging out are not for API keys (API.md "What an API key may not do"): 403 `forbidden`.
+ */
+export function sessionCallerOf(request: FastifyRequest): SessionPrincipal {
+  const principal = callerOf(request);
+  if (principal.kind !== 'session') throw new AuthError('forbidden', { detail: 'This needs a login session; an API key cannot do it' });
+  return principal;
 }

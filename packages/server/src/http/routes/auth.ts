@@ -6,7 +6,7 @@ import type { DomainContext } from '../../domain/context.js';
 import { login } from '../../domain/sessions/login.js';
 import { revokeSession } from '../../domain/sessions/revoke-session.js';
 import { refreshSession } from '../../domain/tokens/refresh-session.js';
-import { callerOf, requireCaller } from '../plugins/authenticate.js';
+import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { MessageResponse, message, problems } from '../schemas/common.js';
 import { TokenResponse, toTokenResponse } from '../schemas/token.js';
@@ -111,7 +111,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } },
       },
       async (request) => {
-        const { sessionId, user } = callerOf(request);
+        const { sessionId, user } = sessionCallerOf(request);
         await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
         return message('Successfully logged out');
       },

@@ -4,7 +4,7 @@ import { confirmVerification, requestVerification } from '../../domain/accounts/
 import type { DomainContext } from '../../domain/context.js';
 import { changePassword } from '../../domain/passwords/change-password.js';
 import { confirmPasswordReset, requestPasswordReset } from '../../domain/passwords/reset-password.js';
-import { callerOf, requireCaller } from '../plugins/authenticate.js';
+import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { DevTokenMessage, MessageResponse, message, problems } from '../schemas/common.js';
 
@@ -37,7 +37,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
         },
       },
       async (request) => {
-        const { user, sessionId } = callerOf(request);
+        const { user, sessionId } = sessionCallerOf(request);
         const { current_password, new_password } = request.body;
         await changePassword(ctx, { userId: user.id, sessionId, currentPassword: current_password, newPassword: new_password }, requestInfo(request));
         return message('Password changed; your other sessions have been signed out');

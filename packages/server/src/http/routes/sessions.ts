@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { DomainContext } from '../../domain/context.js';
 import { listDevices } from '../../domain/sessions/devices.js';
 import { listOwnSessions, revokeOwnSession, revokeOwnSessions } from '../../domain/sessions/own-sessions.js';
-import { callerOf, requireCaller } from '../plugins/authenticate.js';
+import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { decodeCursor, encodeCursor, listOf, PageQuery } from '../schemas/pagination.js';
@@ -30,11 +30,12 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const { user, sessionId } = callerOf(request);
+        const principal = callerOf(request);
+        const current = principal.kind === 'session' ? principal.sessionId : undefined;
         const { limit = 20, cursor, skip } = request.query;
-        const page = await listOwnSessions(ctx, user.id, { limit, after: decodeCursor(cursor), skip });
+        const page = await listOwnSessions(ctx, principal.user.id, { limit, after: decodeCursor(cursor), skip });
         return {
-          items: page.items.map((session) => toSessionResponse(session, sessionId)),
+          items: page.items.map((session) => toSessionResponse(session, current)),
           next_cursor: encodeCursor(page.next),
           total: page.total,
         };
@@ -72,7 +73,7 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { user, sessionId } = callerOf(request);
+        const { user, sessionId } = sessionCallerOf(request);
         await revokeOwnSessions(ctx, user.id, sessionId, request.query.include_current === true, requestInfo(request));
         return reply.code(204).send(null);
       },

@@ -5,7 +5,7 @@ import { deleteOwnAccount } from '../../domain/accounts/delete-account.js';
 import { exportAccount } from '../../domain/accounts/export-account.js';
 import { updateProfile } from '../../domain/accounts/update-profile.js';
 import type { DomainContext } from '../../domain/context.js';
-import { callerOf, requireCaller } from '../plugins/authenticate.js';
+import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { AccountExportResponse, toAccountExportResponse } from '../schemas/account-export.js';
@@ -53,9 +53,11 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { username, email, current_password } = request.body;
+        // The email is how an account is recovered: changing it needs the person, not a key.
+        const caller = email === undefined ? callerOf(request) : sessionCallerOf(request);
         const user = await updateProfile(
           ctx,
-          callerOf(request).user.id,
+          caller.user.id,
           { displayName: pickDisplayName(request.body), username, email, currentPassword: current_password },
           requestInfo(request),
         );
@@ -76,7 +78,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await deleteOwnAccount(ctx, callerOf(request).user.id, request.body.password, requestInfo(request));
+        await deleteOwnAccount(ctx, sessionCallerOf(request).user.id, request.body.password, requestInfo(request));
         return reply.code(204).send(null);
       },
     );

@@ -23,7 +23,7 @@ export const SessionResponse = Type.Object(
   { title: 'Session' },
 );
 
-export function toSessionResponse(session: Session, currentId: string) {
+export function toSessionResponse(session: Session, currentId: string | undefined) {
   return {
     id: session.id,
     created_at: iso(session.createdAt),
