@@ -9,12 +9,16 @@ import type { DomainContext } from './domain/context.js';
 import { type ContextDeps, closeContext, createContext } from './domain/create-context.js';
 import { AuthError } from './errors/auth-error.js';
 import { loggerOptions } from './http/plugins/logging.js';
+import { useCookies } from './http/plugins/cookies.js';
+import { useCors } from './http/plugins/cors.js';
 import { useProblemDetails } from './http/plugins/problem-details.js';
 import { useSecurityHeaders } from './http/plugins/security-headers.js';
 import { useStrictValidation } from './http/plugins/validation.js';
+import { useWebSockets } from './http/plugins/websockets.js';
 import { adminUserRoutes } from './http/routes/admin-users.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { authRoutes } from './http/routes/auth.js';
+import { cookieAuthRoutes } from './http/routes/cookie-auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
@@ -70,6 +74,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
   useStrictValidation(app, [Problem]);
   useSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   useProblemDetails(app, (error) => deps.database.isUnavailable(error));
+  await useWebSockets(app);
+  await useCookies(app);
+  await useCors(app, config.allowedOrigins);
   await registerDocs(app, { publicUrl: config.publicUrl, version: VERSION });
 
   const checks = { database: () => deps.database.ping(), ...(deps.redisPing && { redis: deps.redisPing }) };
@@ -79,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     async (api) => {
       await api.register(healthRoutes(checks, true));
       await api.register(authRoutes(ctx));
+      await api.register(cookieAuthRoutes(ctx));
       await api.register(passwordAndEmailRoutes(ctx));
       await api.register(sessionRoutes(ctx));
       await api.register(apiKeyRoutes(ctx));

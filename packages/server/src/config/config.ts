@@ -27,6 +27,9 @@ export interface Config {
   /** undefined: sessions do not time out for idleness. */
   readonly sessionIdleMs: number | undefined;
   readonly apiKeyQueryParam: boolean;
+  readonly cookieSecure: boolean;
+  /** Origins allowed to make cookie-authenticated and credentialed CORS requests, PUBLIC_URL's included. */
+  readonly allowedOrigins: readonly string[];
   readonly registrationOpen: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };

@@ -73,6 +73,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     refreshGraceSeconds: get(VARIABLES.refreshGraceSeconds),
     sessionIdleMs: get(VARIABLES.sessionIdleMinutes) * 60_000 || undefined,
     apiKeyQueryParam: get(VARIABLES.apiKeyQueryParam),
+    cookieSecure: get(VARIABLES.cookieSecure),
+    allowedOrigins: [...new Set([new URL(publicUrl).origin, ...(read(VARIABLES.allowedOrigins).value ?? [])])],
     registrationOpen: get(VARIABLES.registration) === 'open',
     password: { minLength: get(VARIABLES.passwordMinLength), requireClasses: get(VARIABLES.passwordRequireClasses) },
     argon2: {

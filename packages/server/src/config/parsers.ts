@@ -58,3 +58,23 @@ export const linkTemplate: Parser<string> = (raw, name) => {
   httpUrl(value.replace('{token}', 'token'), name);
   return value;
 };
+
+/** Exact origins (scheme://host[:port]); `*` is refused because cookies and credentials would then go anywhere. */
+export const originList: Parser<string[]> = (raw, name) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      if (item.includes('*')) throw new ConfigError(name, `must list exact origins; wildcards are not allowed (got "${item}")`);
+      let url: URL;
+      try {
+        url = new URL(item);
+      } catch {
+        throw new ConfigError(name, `must list origins like https://app.example.com (got "${item}")`);
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) {
+        throw new ConfigError(name, `must list bare origins like https://app.example.com, without paths or wildcards (got "${item}")`);
+      }
+      return url.origin;
+    });

@@ -1,4 +1,4 @@
-import { boolean, httpUrl, integer, linkTemplate, oneOf, type Parser, redisUrl, smtpUrl, text } from './parsers.js';
+import { boolean, httpUrl, integer, linkTemplate, oneOf, originList, type Parser, redisUrl, smtpUrl, text } from './parsers.js';
 
 /**
  * Every environment variable Gatehouse reads, with its default and meaning.
@@ -91,6 +91,19 @@ export const VARIABLES = {
     default: 'false',
     description: 'Also accept API keys as `?api_key=` (for old clients; URLs end up in logs and histories). Keys are redacted from our logs either way.',
     parse: boolean,
+  }),
+  cookieSecure: variable({
+    name: 'COOKIE_SECURE',
+    default: 'false',
+    description: 'Mark the session cookies `Secure` and name the session cookie `__Host-gh_session`. Turn on whenever clients reach Gatehouse over HTTPS.',
+    parse: boolean,
+  }),
+  allowedOrigins: variable({
+    name: 'ALLOWED_ORIGINS',
+    default: undefined,
+    description:
+      'Comma-separated exact origins (`https://app.example.com`) allowed to call with cookies (CSRF check) and by CORS with credentials; the origin of `PUBLIC_URL` is always allowed.',
+    parse: originList,
   }),
   registration: variable({
     name: 'REGISTRATION',

@@ -7,6 +7,7 @@ import type { AccessTokens } from '../security/access-tokens.js';
 import type { KeyRing } from '../security/key-ring.js';
 import type { PasswordHasher } from '../security/password-hasher.js';
 import type { SecretKeys } from '../security/secret-keys.js';
+import type { SessionCookies } from '../security/session-cookies.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { AttemptCounters } from '../store/attempt-counters.js';
 import type { EventsBus } from '../store/events-bus.js';
@@ -26,6 +27,7 @@ export interface DomainContext {
   readonly secrets: SecretKeys;
   readonly keyRing: KeyRing;
   readonly accessTokens: AccessTokens;
+  readonly sessionCookies: SessionCookies;
   readonly events: EventsBus;
   readonly revokedSessions: RevokedSessions;
   readonly users: UserCache;

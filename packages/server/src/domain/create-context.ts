@@ -10,6 +10,7 @@ import { AccessTokens, CLOCK_SKEW_SECONDS } from '../security/access-tokens.js';
 import { KeyRing } from '../security/key-ring.js';
 import { PasswordHasher } from '../security/password-hasher.js';
 import { SecretKeys } from '../security/secret-keys.js';
+import { SessionCookies } from '../security/session-cookies.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import { type AttemptCounters, MemoryAttemptCounters } from '../store/attempt-counters.js';
 import { type EventsBus, MemoryEventsBus } from '../store/events-bus.js';
@@ -58,6 +59,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
       audience: config.jwtAudience,
       ttlSeconds: config.accessTokenTtlSeconds,
     }),
+    sessionCookies: new SessionCookies(secrets.cookieKey),
     events: deps.events ?? new MemoryEventsBus(),
     revokedSessions: new RevokedSessions(tokenLifetimeMs),
     users: new UserCache(repos.users),

@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, title: 'Forbidden', detail: 'You are not allowed to do this' },
   account_inactive: { status: 403, title: 'Forbidden', detail: 'This account is inactive' },
   account_suspended: { status: 403, title: 'Forbidden', detail: 'This account is suspended' },
+  csrf_failed: { status: 403, title: 'Forbidden', detail: 'Cross-site request refused: send it from an allowed origin with the X-CSRF-Token header set to the gh_csrf cookie' },
   email_not_verified: { status: 403, title: 'Forbidden', detail: 'Verify your email address before logging in; ask for a new verification mail if the last one expired' },
   registration_closed: { status: 403, title: 'Forbidden', detail: 'Registration is closed on this server' },
   not_found: { status: 404, title: 'Not Found', detail: 'Not found' },

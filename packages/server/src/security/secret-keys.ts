@@ -8,12 +8,14 @@ export class SecretKeys {
   readonly tokenHashKey: Buffer;
   readonly tokenDerivationKey: Buffer;
   readonly keyEncryptionKey: Buffer;
+  readonly cookieKey: Buffer;
 
   constructor(secret: string) {
     const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'gatehouse', info, 32));
     this.tokenHashKey = derive('token-hash');
     this.tokenDerivationKey = derive('token-derivation');
     this.keyEncryptionKey = derive('signing-key-encryption');
+    this.cookieKey = derive('session-cookie');
   }
 
   /** What is stored for an opaque token: HMAC-SHA-256, so a database leak alone cannot forge lookups. */

@@ -91,6 +91,19 @@ describe('configuration', () => {
     });
   });
 
+  it('reads ALLOWED_ORIGINS as exact origins, always with the PUBLIC_URL origin, and refuses wildcards and paths', () => {
+    const base = { AUTH_SECRET_KEY: SECRET, PUBLIC_URL: 'https://id.example.org/auth' };
+    expect(load(base).config.allowedOrigins).toEqual(['https://id.example.org']);
+    expect(load({ ...base, ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173/' }).config.allowedOrigins).toEqual([
+      'https://id.example.org',
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['*', 'https://*.example.com', 'https://app.example.com/path', 'app.example.com', 'ftp://x.example']) {
+      expect(failure({ ...base, ALLOWED_ORIGINS: bad }).variable).toBe('ALLOWED_ORIGINS');
+    }
+  });
+
   it('warns in production when no SMTP server is configured', () => {
     expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET }).warnings.join('\n')).toMatch(/No SMTP server is configured/);
     expect(load({ ENVIRONMENT: 'production', AUTH_SECRET_KEY: SECRET, SMTP_HOST: 'mail.local' }).warnings).toEqual([]);

@@ -13,8 +13,15 @@ export interface SessionPrincipal {
   readonly claims: AccessClaims;
 }
 
-/** Who is calling: a session, or an API key acting for its owner within its scopes. */
-export type Principal = SessionPrincipal | ApiKeyPrincipal;
+/** A browser with the session cookie; its state-changing requests must pass the CSRF check. */
+export interface CookiePrincipal {
+  readonly kind: 'cookie';
+  readonly user: User;
+  readonly sessionId: string;
+}
+
+/** Who is calling: a session (by access token or cookie), or an API key acting for its owner within its scopes. */
+export type Principal = SessionPrincipal | CookiePrincipal | ApiKeyPrincipal;
 
 /**
  * The authenticated hot path: signature and claims (cached per token), then the revoked-session set and the user
@@ -23,15 +30,30 @@ export type Principal = SessionPrincipal | ApiKeyPrincipal;
  */
 export async function authenticateAccessToken(ctx: DomainContext, token: string): Promise<SessionPrincipal> {
   const claims = await ctx.accessTokens.verify(token);
-  if (ctx.revokedSessions.has(claims.sid)) throw new AuthError('session_revoked');
+  const user = await sessionUser(ctx, claims.sid, claims.sub, claims.iat * 1000);
+  return { kind: 'session', user, sessionId: claims.sid, claims };
+}
+
+/** A browser session cookie: sealed by us (no database), then the same revocation, idle and status checks. */
+export async function authenticateSessionCookie(ctx: DomainContext, cookie: string): Promise<CookiePrincipal> {
   const now = ctx.clock.now();
-  if (idleTooLong(ctx, claims.sid, claims.iat * 1000, now)) throw new AuthError('session_revoked');
-  ctx.sessionUse.touch(claims.sid, now);
-  const user = await ctx.users.get(claims.sub);
+  const opened = ctx.sessionCookies.open(cookie, now);
+  if (!opened) throw new AuthError('invalid_token');
+  // A cookie has no issue time: the idle clock runs from the last use this process saw (none seen yet: now).
+  const user = await sessionUser(ctx, opened.sessionId, opened.userId, ctx.sessionUse.lastSeen(opened.sessionId) ?? now);
+  return { kind: 'cookie', user, sessionId: opened.sessionId };
+}
+
+async function sessionUser(ctx: DomainContext, sessionId: string, userId: string, issuedAt: number): Promise<User> {
+  if (ctx.revokedSessions.has(sessionId)) throw new AuthError('session_revoked');
+  const now = ctx.clock.now();
+  if (idleTooLong(ctx, sessionId, issuedAt, now)) throw new AuthError('session_revoked');
+  ctx.sessionUse.touch(sessionId, now);
+  const user = await ctx.users.get(userId);
   if (!user) throw new AuthError('invalid_token');
   const refused = statusError(user, now);
   if (refused) throw refused;
-  return { kind: 'session', user, sessionId: claims.sid, claims };
+  return user;
 }
 
 /**

@@ -4,6 +4,7 @@ import { normalizePassword } from '../../security/password-policy.js';
 import { randomToken } from '../../security/random-token.js';
 import { statusError } from '../accounts/account-status.js';
 import { mailNewSignIn } from '../accounts/notices.js';
+import type { User } from '../accounts/user.js';
 import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';
 import { issueTokenPair, REFRESH_TOKEN_PREFIX, type TokenPair } from '../tokens/token-pair.js';
@@ -16,7 +17,7 @@ export interface LoginInput {
   readonly identifier: string;
   readonly password: string;
   readonly deviceName?: string | undefined;
-  readonly method: 'password' | 'password_form';
+  readonly method: 'password' | 'password_form' | 'cookie';
 }
 
 type FailureCode = 'invalid_credentials' | 'account_inactive' | 'account_suspended' | 'email_not_verified' | 'account_locked';
@@ -27,6 +28,22 @@ type FailureCode = 'invalid_credentials' | 'account_inactive' | 'account_suspend
  * session, its first refresh token, the login-history row and last_login_at are written in one transaction.
  */
 export async function login(ctx: DomainContext, input: LoginInput, request: RequestInfo): Promise<TokenPair> {
+  const refreshToken = randomToken(REFRESH_TOKEN_PREFIX);
+  const { user, session } = await openSession(ctx, input, request, refreshToken);
+  return issueTokenPair(ctx, user, session, refreshToken);
+}
+
+/** A browser login: the same checks and records, a session without refresh tokens (the cookie refers to it). */
+export function cookieLogin(ctx: DomainContext, input: Omit<LoginInput, 'method'>, request: RequestInfo): Promise<{ user: User; session: Session }> {
+  return openSession(ctx, { ...input, method: 'cookie' }, request, undefined);
+}
+
+async function openSession(
+  ctx: DomainContext,
+  input: LoginInput,
+  request: RequestInfo,
+  refreshToken: string | undefined,
+): Promise<{ user: User; session: Session }> {
   const identifier = input.identifier.trim();
   const password = normalizePassword(input.password);
   const found = await findCredentials(ctx, identifier);
@@ -72,16 +89,16 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
     ip: request.ip,
     userAgent: request.userAgent,
     deviceName,
-    clientId: clientIdFor(user.id, deviceName),
+    // API.md: cookie logins without a device name are the `web` client.
+    clientId: clientIdFor(user.id, deviceName, input.method === 'cookie' ? 'web' : 'default'),
     method: input.method,
   };
   // A sign-in from an IP and browser this account has not used before is worth telling its owner about.
   const unfamiliar = user.lastLoginAt !== null && !(await ctx.repos.loginHistory.hasSucceededFrom(user.id, request.ip, request.userAgent));
-  const refreshToken = randomToken(REFRESH_TOKEN_PREFIX);
   await ctx.repos.transaction(async (repos) => {
     if (newHash) await repos.users.updatePasswordHash(user.id, newHash);
     await repos.sessions.insert(session);
-    await repos.refreshTokens.insert(ctx.secrets.hashToken(refreshToken), session.id, now);
+    if (refreshToken) await repos.refreshTokens.insert(ctx.secrets.hashToken(refreshToken), session.id, now);
     await repos.users.recordLogin(user.id, now);
     await repos.clients.seen(user.id, session.clientId, deviceName, now);
     await recordAttempt(
@@ -93,7 +110,7 @@ export async function login(ctx: DomainContext, input: LoginInput, request: Requ
   });
   await ctx.events.publish({ type: 'user.changed', userId: user.id });
   if (unfamiliar && user.email !== null) mailNewSignIn(ctx, { email: user.email, displayName: user.displayName }, request, deviceName);
-  return issueTokenPair(ctx, { ...user, lastLoginAt: now }, session, refreshToken);
+  return { user: { ...user, lastLoginAt: now }, session };
 }
 
 function findCredentials(ctx: DomainContext, identifier: string): Promise<UserCredentials | undefined> {

@@ -3,8 +3,16 @@ import type { Scope } from '../../domain/api-keys/api-key.js';
 import { API_KEY_PREFIX } from '../../domain/api-keys/api-key.js';
 import { authenticateApiKey } from '../../domain/api-keys/authenticate-api-key.js';
 import type { DomainContext } from '../../domain/context.js';
-import { authenticateAccessToken, type Principal, type SessionPrincipal } from '../../domain/sessions/authenticate.js';
+import {
+  authenticateAccessToken,
+  authenticateSessionCookie,
+  type CookiePrincipal,
+  type Principal,
+  type SessionPrincipal,
+} from '../../domain/sessions/authenticate.js';
 import { AuthError } from '../../errors/auth-error.js';
+import { sessionCookieName } from './cookies.js';
+import { checkCsrf } from './csrf.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +23,7 @@ declare module 'fastify' {
 const BEARER = /^Bearer +([^ ]+) *$/i;
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-type Credential = { readonly kind: 'access_token' | 'api_key'; readonly value: string };
+type Credential = { readonly kind: 'access_token' | 'api_key' | 'cookie'; readonly value: string };
 
 /** Reads the caller's bearer token from the Authorization header. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -41,6 +49,8 @@ function credentialOf(ctx: DomainContext, request: FastifyRequest): Credential |
     const query = (request.query as Record<string, unknown> | undefined)?.api_key;
     if (typeof query === 'string') return { kind: 'api_key', value: query };
   }
+  const cookie = request.cookies[sessionCookieName(ctx.config)];
+  if (cookie !== undefined) return { kind: 'cookie', value: cookie };
   return undefined;
 }
 
@@ -49,11 +59,17 @@ export function requireCaller(ctx: DomainContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const credential = credentialOf(ctx, request);
     if (credential === undefined) throw new AuthError('not_authenticated');
-    const principal =
-      credential.kind === 'api_key' ? await authenticateApiKey(ctx, credential.value) : await authenticateAccessToken(ctx, credential.value);
+    const principal = await authenticate(ctx, credential);
     if (principal.kind === 'api_key') requireScope(principal.scopes, READ_METHODS.has(request.method) ? 'read' : 'write');
+    if (principal.kind === 'cookie') checkCsrf(ctx, request, principal.sessionId);
     request.principal = principal;
   };
+}
+
+function authenticate(ctx: DomainContext, credential: Credential): Promise<Principal> {
+  if (credential.kind === 'api_key') return authenticateApiKey(ctx, credential.value);
+  if (credential.kind === 'cookie') return authenticateSessionCookie(ctx, credential.value);
+  return authenticateAccessToken(ctx, credential.value);
 }
 
 /** onRequest hook for administration routes: 401 without credentials, 403 `forbidden` for anyone but an admin. */
@@ -81,8 +97,8 @@ export function callerOf(request: FastifyRequest): Principal {
  * The caller, who must be a person in a session: managing API keys, changing the password or email, deleting the
  * account and logging out are not for API keys (API.md "What an API key may not do"): 403 `forbidden`.
  */
-export function sessionCallerOf(request: FastifyRequest): SessionPrincipal {
+export function sessionCallerOf(request: FastifyRequest): SessionPrincipal | CookiePrincipal {
   const principal = callerOf(request);
-  if (principal.kind !== 'session') throw new AuthError('forbidden', { detail: 'This needs a login session; an API key cannot do it' });
+  if (principal.kind === 'api_key') throw new AuthError('forbidden', { detail: 'This needs a login session; an API key cannot do it' });
   return principal;
 }

@@ -7,6 +7,7 @@ import { login } from '../../domain/sessions/login.js';
 import { revokeSession } from '../../domain/sessions/revoke-session.js';
 import { refreshSession } from '../../domain/tokens/refresh-session.js';
 import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { acceptFormBodies } from '../plugins/form-bodies.js';
 import { requestInfo } from '../request-info.js';
 import { MessageResponse, message, problems } from '../schemas/common.js';
 import { TokenResponse, toTokenResponse } from '../schemas/token.js';
@@ -71,15 +72,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     );
 
     await app.register(async (form) => {
-      // The form parser exists only in this scope, so JSON routes keep refusing form bodies (CSRF "simple requests").
-      form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-        const fields: Record<string, string | string[]> = Object.create(null);
-        for (const [key, value] of new URLSearchParams(body as string)) {
-          const previous = fields[key];
-          fields[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
-        }
-        done(null, fields);
-      });
+      acceptFormBodies(form);
       form.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>().post(
         '/auth/login/form',
         {

@@ -31,7 +31,7 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = callerOf(request);
-        const current = principal.kind === 'session' ? principal.sessionId : undefined;
+        const current = principal.kind === 'api_key' ? undefined : principal.sessionId;
         const { limit = 20, cursor, skip } = request.query;
         const page = await listOwnSessions(ctx, principal.user.id, { limit, after: decodeCursor(cursor), skip });
         return {

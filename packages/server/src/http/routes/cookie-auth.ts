@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DomainContext } from '../../domain/context.js';
+import { cookieLogin } from '../../domain/sessions/login.js';
+import { revokeSession } from '../../domain/sessions/revoke-session.js';
+import { AuthError } from '../../errors/auth-error.js';
+import { requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { clearSessionCookies, setSessionCookies } from '../plugins/cookies.js';
+import { fromAllowedOrigin } from '../plugins/csrf.js';
+import { acceptFormBodies } from '../plugins/form-bodies.js';
+import { requestInfo } from '../request-info.js';
+import { problems } from '../schemas/common.js';
+
+const CookieLoginBody = Type.Object(
+  { username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), device_name: Type.Optional(Type.String({ maxLength: 100 })) },
+  { additionalProperties: false },
+);
+
+/** Browser sign-in with cookies (API.md "Session cookie"). A new session, so a new cookie value, at every login. */
+export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    await app.register(async (scope) => {
+      acceptFormBodies(scope);
+      scope.withTypeProvider<TypeBoxTypeProvider>().post(
+        '/auth/cookie/login',
+        {
+          schema: {
+            tags: ['auth'],
+            summary: 'Log in a browser: sets the gh_session (httpOnly) and gh_csrf cookies',
+            consumes: ['application/json', 'application/x-www-form-urlencoded'],
+            body: CookieLoginBody,
+            response: { 204: Type.Null(), ...problems(401, 403, 415, 422, 429) },
+          },
+        },
+        async (request, reply) => {
+          // Login CSRF: a foreign page must not sign a browser into the attacker's account. Non-browser clients send no Origin.
+          if ((request.headers.origin !== undefined || request.headers.referer !== undefined) && !fromAllowedOrigin(ctx, request)) {
+            throw new AuthError('csrf_failed');
+          }
+          const { username, password, device_name } = request.body;
+          const { user, session } = await cookieLogin(ctx, { identifier: username, password, deviceName: device_name }, requestInfo(request));
+          setSessionCookies(reply, ctx.config, {
+            session: ctx.sessionCookies.seal({ sessionId: session.id, userId: user.id, expiresAt: session.expiresAt }),
+            csrf: ctx.sessionCookies.csrfToken(session.id),
+            maxAgeSeconds: Math.floor((session.expiresAt - ctx.clock.now()) / 1000),
+          });
+          return reply.code(204).send(null);
+        },
+      );
+    });
+
+    app.post(
+      '/auth/cookie/logout',
+      {
+        onRequest: requireCaller(ctx),
+        schema: { tags: ['auth'], summary: 'End the browser session and clear its cookies', response: { 204: Type.Null(), ...problems(401, 403) } },
+      },
+      async (request, reply) => {
+        const { sessionId, user } = sessionCallerOf(request);
+        await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
+        clearSessionCookies(reply, ctx.config);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
