@@ -4,6 +4,7 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { expectProblem } from '../helpers/problems.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { loginAs, registerUser } from '../helpers/users.js';
+import { openSocket } from '../helpers/websocket.js';
 
 const SESSIONS = '/api/v1/auth/sessions';
 const ME = '/api/v1/auth/me';
@@ -86,6 +87,25 @@ describeEachDatabase('sessions and devices', (dialect) => {
     // Already ended: nothing to revoke.
     expectProblem(await server.request('DELETE', `${SESSIONS}/${lose.sessionId}`, { token: keep.accessToken }), 404, 'not_found');
     expectProblem(await server.request('DELETE', `${SESSIONS}/${keep.sessionId}`), 401, 'not_authenticated');
+  });
+
+  it('revoking a session stops its access token, its refresh token and its open WebSocket within a second', async () => {
+    const user = await registerUser(server);
+    const keep = await loginAs(server, user);
+    const lose = await loginAs(server, user, 'tablet');
+    const socket = openSocket(server, `token=${lose.accessToken}`);
+    await socket.message((message) => message.type === 'hello');
+    const started = performance.now();
+    expect((await server.request('DELETE', `${SESSIONS}/${lose.sessionId}`, { token: keep.accessToken })).status).toBe(204);
+    const [me, refresh, closed] = await Promise.all([
+      server.request('GET', ME, { token: lose.accessToken }),
+      server.request('POST', '/api/v1/auth/refresh', { json: { refresh_token: lose.refreshToken } }),
+      socket.closed(1000),
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expectProblem(me, 401, 'session_revoked');
+    expect(refresh.status).toBe(401);
+    expect(closed).toEqual({ code: 1008, reason: 'session_revoked' });
   });
 
   it('revokes every other session, or all of them with include_current=true', async () => {

@@ -9,7 +9,13 @@ export async function registerDocs(app: FastifyInstance, options: { publicUrl: s
       openapi: '3.1.0',
       info: { title: 'Gatehouse', version: options.version, description: 'Self-hosted authentication and user management.' },
       servers: [{ url: options.publicUrl }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'gh_session' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
