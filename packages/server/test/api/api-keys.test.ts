@@ -158,6 +158,16 @@ describeEachDatabase('API keys', (dialect) => {
     expect((await server.request('GET', ME, withKey(other))).status).toBe(200);
   });
 
+  it('caps each user at 100 keys', async () => {
+    const user = await registerUser(server);
+    const { accessToken: token } = await loginAs(server, user);
+    for (let i = 0; i < 100; i++) expect((await server.request('POST', KEYS, { token, json: { name: `key ${i}` } })).status).toBe(201);
+    const refused = await server.request('POST', KEYS, { token, json: { name: 'one too many' } });
+    expectProblem(refused, 422, 'validation_failed');
+    expect(refused.body.detail).toMatch(/100 API keys; delete one first/);
+    expect((await server.request('GET', KEYS, { token })).body.total).toBe(100);
+  });
+
   it('validates what it is given', async () => {
     const user = await registerUser(server);
     const { accessToken: token } = await loginAs(server, user);

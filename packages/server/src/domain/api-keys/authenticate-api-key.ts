@@ -1,5 +1,5 @@
 import { AuthError } from '../../errors/auth-error.js';
-import { statusError } from '../accounts/account-status.js';
+import { servableUser } from '../accounts/account-status.js';
 import type { User } from '../accounts/user.js';
 import type { DomainContext } from '../context.js';
 import { API_KEY_PREFIX, type Scope } from './api-key.js';
@@ -23,10 +23,7 @@ export async function authenticateApiKey(ctx: DomainContext, presented: string):
   if (!key) throw new AuthError('invalid_token');
   const now = ctx.clock.now();
   if (key.expiresAt !== null && key.expiresAt <= now) throw new AuthError('token_expired', { detail: 'The API key has expired; create a new one' });
-  const user = await ctx.users.get(key.userId);
-  if (!user) throw new AuthError('invalid_token');
-  const refused = statusError(user, now);
-  if (refused) throw refused;
+  const user = await servableUser(ctx, key.userId);
   ctx.apiKeyUse.touch(key.id, now);
   return { kind: 'api_key', user, keyId: key.id, scopes: key.scopes };
 }

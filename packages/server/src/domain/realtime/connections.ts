@@ -1,6 +1,6 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { DomainContext } from '../context.js';
-import { servableUser } from './current-user.js';
+import { servableUser } from '../accounts/account-status.js';
 
 /** What a user hears about their own account on an open connection. */
 export type RealtimeEvent =

@@ -3,7 +3,7 @@ import { randomToken } from '../../security/random-token.js';
 import type { WsTickets } from '../../store/ws-tickets.js';
 import type { User } from '../accounts/user.js';
 import type { DomainContext } from '../context.js';
-import { servableUser } from './current-user.js';
+import { servableUser } from '../accounts/account-status.js';
 
 export const WS_TICKET_TTL_SECONDS = 30;
 const TICKET_PREFIX = 'wst_';

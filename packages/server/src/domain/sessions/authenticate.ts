@@ -1,6 +1,6 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { AccessClaims } from '../../security/access-tokens.js';
-import { statusError } from '../accounts/account-status.js';
+import { servableUser } from '../accounts/account-status.js';
 import type { User } from '../accounts/user.js';
 import type { ApiKeyPrincipal } from '../api-keys/authenticate-api-key.js';
 import type { DomainContext } from '../context.js';
@@ -49,11 +49,7 @@ async function sessionUser(ctx: DomainContext, sessionId: string, userId: string
   const now = ctx.clock.now();
   if (idleTooLong(ctx, sessionId, issuedAt, now)) throw new AuthError('session_revoked');
   ctx.sessionUse.touch(sessionId, now);
-  const user = await ctx.users.get(userId);
-  if (!user) throw new AuthError('invalid_token');
-  const refused = statusError(user, now);
-  if (refused) throw refused;
-  return user;
+  return servableUser(ctx, userId);
 }
 
 /**

@@ -7,16 +7,15 @@ import { requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { listOf } from '../schemas/pagination.js';
+import { iso, isoOrNull, NullableTime, Time } from '../schemas/fields.js';
 
-const NullableTime = Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const ApiKeyFields = {
   id: Type.String(),
   name: Type.String(),
   prefix: Type.String(),
   scopes: Type.Array(Type.String()),
-  created_at: Type.String({ format: 'date-time' }),
+  created_at: Time,
   last_used_at: NullableTime,
   expires_at: NullableTime,
 };
@@ -40,9 +39,9 @@ function toApiKeyResponse(key: ApiKey) {
     name: key.name,
     prefix: key.prefix,
     scopes: [...key.scopes],
-    created_at: new Date(key.createdAt).toISOString(),
-    last_used_at: iso(key.lastUsedAt),
-    expires_at: iso(key.expiresAt),
+    created_at: iso(key.createdAt),
+    last_used_at: isoOrNull(key.lastUsedAt),
+    expires_at: isoOrNull(key.expiresAt),
   };
 }
 

@@ -1,12 +1,8 @@
 import { Type } from 'typebox';
 import type { AccountExport } from '../../domain/accounts/export-account.js';
 import { toUserResponse, UserResponse } from './user.js';
+import { iso, isoOrNull, NullableString, NullableTime, Time } from './fields.js';
 
-const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
-const Time = Type.String({ format: 'date-time' });
-const NullableTime = Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** A whitelist like every response schema: hashes and tokens have no field here, so they cannot be exported. */
 export const AccountExportResponse = Type.Object(

@@ -1,10 +1,8 @@
 import { Type } from 'typebox';
 import type { Client } from '../../db/repositories/client-repository.js';
 import type { Session } from '../../domain/sessions/session.js';
+import { iso, NullableString, Time } from './fields.js';
 
-const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
-const Time = Type.String({ format: 'date-time' });
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export const SessionResponse = Type.Object(
   {
