@@ -26,6 +26,7 @@ import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
 import { websocketRoutes } from './http/routes/websocket.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
+import { collectRoutePolicies, type RoutePolicy } from './http/route-policies.js';
 import { Problem } from './http/schemas/common.js';
 import { endSuspensions } from './jobs/end-suspensions.js';
 import { startJobs } from './jobs/periodic.js';
@@ -46,6 +47,8 @@ export interface AppDeps extends ContextDeps {
 export interface GatehouseApp {
   readonly app: FastifyInstance;
   readonly ctx: DomainContext;
+  /** Who may call each route (the permission-matrix test walks them). */
+  readonly routes: readonly RoutePolicy[];
 }
 
 /** Builds the HTTP application without listening (tests inject into it or listen on port 0; main.ts listens). */
@@ -78,6 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
   await useCookies(app);
   await useCors(app, config.allowedOrigins);
   await registerDocs(app, { publicUrl: config.publicUrl, version: VERSION });
+  const routes = collectRoutePolicies(app);
 
   const checks = { database: () => deps.database.ping(), ...(deps.redisPing && { redis: deps.redisPing }) };
   await app.register(healthRoutes(checks));
@@ -104,7 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     await lastUse.run().catch((error: unknown) => app.log.warn({ err: error }, 'could not record the last use of sessions and keys'));
     await closeContext(ctx);
   });
-  return { app, ctx };
+  return { app, ctx, routes };
 }
 
 /**

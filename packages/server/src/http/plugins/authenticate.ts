@@ -1,5 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Scope } from '../../domain/api-keys/api-key.js';
+import type { FastifyRequest } from 'fastify';
 import { API_KEY_PREFIX } from '../../domain/api-keys/api-key.js';
 import { authenticateApiKey } from '../../domain/api-keys/authenticate-api-key.js';
 import type { DomainContext } from '../../domain/context.js';
@@ -21,7 +20,6 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer +([^ ]+) *$/i;
-const READ_METHODS = new Set(['GET', 'HEAD']);
 
 type Credential = { readonly kind: 'access_token' | 'api_key' | 'cookie'; readonly value: string };
 
@@ -54,37 +52,20 @@ function credentialOf(ctx: DomainContext, request: FastifyRequest): Credential |
   return undefined;
 }
 
-/** onRequest hook for routes that need a caller: 401 without valid credentials, settled before the body is even read. */
-export function requireCaller(ctx: DomainContext) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const credential = credentialOf(ctx, request);
-    if (credential === undefined) throw new AuthError('not_authenticated');
-    const principal = await authenticate(ctx, credential);
-    if (principal.kind === 'api_key') requireScope(principal.scopes, READ_METHODS.has(request.method) ? 'read' : 'write');
-    if (principal.kind === 'cookie') checkCsrf(ctx, request, principal.sessionId);
-    request.principal = principal;
-  };
+/** Authenticates the request's caller (401 without valid credentials) and, for a cookie, applies the CSRF check. */
+export async function authenticateRequest(ctx: DomainContext, request: FastifyRequest): Promise<Principal> {
+  const credential = credentialOf(ctx, request);
+  if (credential === undefined) throw new AuthError('not_authenticated');
+  const principal = await authenticate(ctx, credential);
+  if (principal.kind === 'cookie') checkCsrf(ctx, request, principal.sessionId);
+  request.principal = principal;
+  return principal;
 }
 
 function authenticate(ctx: DomainContext, credential: Credential): Promise<Principal> {
   if (credential.kind === 'api_key') return authenticateApiKey(ctx, credential.value);
   if (credential.kind === 'cookie') return authenticateSessionCookie(ctx, credential.value);
   return authenticateAccessToken(ctx, credential.value);
-}
-
-/** onRequest hook for administration routes: 401 without credentials, 403 `forbidden` for anyone but an admin. */
-export function requireAdmin(ctx: DomainContext) {
-  const caller = requireCaller(ctx);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    await caller(request, reply);
-    const principal = request.principal;
-    if (principal?.user.role !== 'admin') throw new AuthError('forbidden');
-    if (principal.kind === 'api_key') requireScope(principal.scopes, 'admin');
-  };
-}
-
-function requireScope(scopes: readonly Scope[], needed: Scope): void {
-  if (!scopes.includes(needed)) throw new AuthError('forbidden', { detail: `This API key lacks the "${needed}" scope` });
 }
 
 /** The authenticated caller of a route guarded by requireCaller. */

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import { suspendUser, unsuspendUser } from '../../domain/accounts/suspension.js';
 import { unlockUser } from '../../domain/accounts/unlock.js';
 import type { DomainContext } from '../../domain/context.js';
-import { callerOf, requireAdmin } from '../plugins/authenticate.js';
+import { allow } from '../plugins/access.js';
+import { callerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { MessageResponse, message, problems } from '../schemas/common.js';
 import { toUserResponse, UserResponse } from '../schemas/user.js';
@@ -19,12 +20,12 @@ const ADMIN_PROBLEMS = problems(401, 403, 404, 422);
 /** /api/v1/admin/users/{id}/…: account status and lockout. Every route here is for admins only. */
 export function adminUserRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    // onRequest, before the body is read and validated: a non-admin learns nothing from these routes but 401/403.
-    app.addHook('onRequest', requireAdmin(ctx));
+    const managing = allow(ctx, 'users:write');
 
     app.post(
       '/admin/users/:id/suspend',
       {
+        ...managing,
         schema: {
           tags: ['admin'],
           summary: 'Suspend a user (optionally until a time); their sessions end at once',
@@ -49,13 +50,13 @@ export function adminUserRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.post(
       '/admin/users/:id/unsuspend',
-      { schema: { tags: ['admin'], summary: 'Lift a suspension', security: bearer, params: UserId, response: { 200: UserResponse, ...ADMIN_PROBLEMS } } },
+      { ...managing, schema: { tags: ['admin'], summary: 'Lift a suspension', security: bearer, params: UserId, response: { 200: UserResponse, ...ADMIN_PROBLEMS } } },
       async (request) => toUserResponse(await unsuspendUser(ctx, callerOf(request).user.id, request.params.id, requestInfo(request))),
     );
 
     app.post(
       '/admin/users/:id/unlock',
-      { schema: { tags: ['admin'], summary: "Clear a user's login lockout", security: bearer, params: UserId, response: { 200: MessageResponse, ...ADMIN_PROBLEMS } } },
+      { ...managing, schema: { tags: ['admin'], summary: "Clear a user's login lockout", security: bearer, params: UserId, response: { 200: MessageResponse, ...ADMIN_PROBLEMS } } },
       async (request) => {
         await unlockUser(ctx, callerOf(request).user.id, request.params.id, requestInfo(request));
         return message('Lockout cleared');

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import { type ApiKey, SCOPES } from '../../domain/api-keys/api-key.js';
 import { createApiKey, listApiKeys, regenerateDefaultKey, revokeApiKey } from '../../domain/api-keys/manage-api-keys.js';
 import type { DomainContext } from '../../domain/context.js';
-import { requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow } from '../plugins/access.js';
+import { sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { listOf } from '../schemas/pagination.js';
@@ -48,11 +49,12 @@ function toApiKeyResponse(key: ApiKey) {
 /** The caller's API keys. Managing keys needs a login session: a key gets 403 here (API.md). */
 export function apiKeyRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook('onRequest', requireCaller(ctx));
+    const reading = allow(ctx, 'self:read', { interactive: true });
+    const managing = allow(ctx, 'self:write', { interactive: true });
 
     app.get(
       '/auth/api-keys',
-      { schema: { tags: ['api-keys'], summary: "The caller's API keys (never the keys themselves)", security: bearer, response: { 200: listOf(ApiKeyResponse), ...problems(401, 403) } } },
+      { ...reading, schema: { tags: ['api-keys'], summary: "The caller's API keys (never the keys themselves)", security: bearer, response: { 200: listOf(ApiKeyResponse), ...problems(401, 403) } } },
       async (request) => {
         const keys = await listApiKeys(ctx, sessionCallerOf(request).user.id);
         return { items: keys.map(toApiKeyResponse), next_cursor: null, total: keys.length };
@@ -62,6 +64,7 @@ export function apiKeyRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/api-keys',
       {
+        ...managing,
         schema: {
           tags: ['api-keys'],
           summary: 'Create an API key; the key is shown in this answer only',
@@ -79,7 +82,7 @@ export function apiKeyRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.delete(
       '/auth/api-keys/:id',
-      { schema: { tags: ['api-keys'], summary: 'Delete one of the caller’s API keys', security: bearer, params: KeyId, response: { 204: Type.Null(), ...problems(401, 403, 404) } } },
+      { ...managing, schema: { tags: ['api-keys'], summary: 'Delete one of the caller’s API keys', security: bearer, params: KeyId, response: { 204: Type.Null(), ...problems(401, 403, 404) } } },
       async (request, reply) => {
         await revokeApiKey(ctx, sessionCallerOf(request).user.id, request.params.id, requestInfo(request));
         return reply.code(204).send(null);
@@ -89,6 +92,7 @@ export function apiKeyRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/regenerate-api-key',
       {
+        ...managing,
         schema: {
           tags: ['api-keys'],
           summary: 'Replace the caller’s keys named "default" with a new one (for old clients)',

@@ -6,7 +6,8 @@ import type { DomainContext } from '../../domain/context.js';
 import { login } from '../../domain/sessions/login.js';
 import { revokeSession } from '../../domain/sessions/revoke-session.js';
 import { refreshSession } from '../../domain/tokens/refresh-session.js';
-import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow, anyCaller, anyone } from '../plugins/access.js';
+import { callerOf, sessionCallerOf } from '../plugins/authenticate.js';
 import { acceptFormBodies } from '../plugins/form-bodies.js';
 import { requestInfo } from '../request-info.js';
 import { MessageResponse, message, problems } from '../schemas/common.js';
@@ -38,14 +39,12 @@ const RefreshBody = Type.Object({ refresh_token: Type.String({ maxLength: 512 })
 
 const bearer = [{ bearerAuth: [] }];
 
-/** /api/v1/auth: who may call each route is in its options (`onRequest: caller` means an authenticated caller). */
+/** /api/v1/auth: who may call each route is the first thing in its options. */
 export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const caller = requireCaller(ctx);
-
     app.post(
       '/auth/register',
-      { schema: { tags: ['auth'], summary: 'Create an account', body: RegisterBody, response: { 201: UserResponse, ...problems(403, 409, 422) } } },
+      { ...anyone, schema: { tags: ['auth'], summary: 'Create an account', body: RegisterBody, response: { 201: UserResponse, ...problems(403, 409, 422) } } },
       async (request, reply) => {
         const { email, password, username } = request.body;
         const user = await registerUser(ctx, { email, password, username, displayName: pickDisplayName(request.body) }, requestInfo(request));
@@ -56,6 +55,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/login',
       {
+        ...anyone,
         schema: {
           tags: ['auth'],
           summary: 'Log in with a username or email and a password',
@@ -76,6 +76,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
       form.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>().post(
         '/auth/login/form',
         {
+          ...anyone,
           schema: {
             tags: ['auth'],
             summary: 'OAuth2 password grant (form-encoded)',
@@ -93,14 +94,14 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
 
     app.post(
       '/auth/refresh',
-      { schema: { tags: ['auth'], summary: 'Rotate a refresh token', body: RefreshBody, response: { 200: TokenResponse, ...problems(401, 422) } } },
+      { ...anyone, schema: { tags: ['auth'], summary: 'Rotate a refresh token', body: RefreshBody, response: { 200: TokenResponse, ...problems(401, 422) } } },
       async (request) => toTokenResponse(await refreshSession(ctx, request.body.refresh_token, requestInfo(request))),
     );
 
     app.post(
       '/auth/logout',
       {
-        onRequest: caller,
+        ...anyCaller(ctx, { interactive: true }),
         schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } },
       },
       async (request) => {
@@ -113,7 +114,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/auth/me',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:read'),
         schema: { tags: ['auth'], summary: 'The caller', security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
       },
       async (request) => toUserResponse(callerOf(request).user),

@@ -4,7 +4,8 @@ import type { DomainContext } from '../../domain/context.js';
 import { cookieLogin } from '../../domain/sessions/login.js';
 import { revokeSession } from '../../domain/sessions/revoke-session.js';
 import { AuthError } from '../../errors/auth-error.js';
-import { requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { anyCaller, anyone } from '../plugins/access.js';
+import { sessionCallerOf } from '../plugins/authenticate.js';
 import { clearSessionCookies, setSessionCookies } from '../plugins/cookies.js';
 import { fromAllowedOrigin } from '../plugins/csrf.js';
 import { acceptFormBodies } from '../plugins/form-bodies.js';
@@ -24,6 +25,7 @@ export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox 
       scope.withTypeProvider<TypeBoxTypeProvider>().post(
         '/auth/cookie/login',
         {
+          ...anyone,
           schema: {
             tags: ['auth'],
             summary: 'Log in a browser: sets the gh_session (httpOnly) and gh_csrf cookies',
@@ -52,7 +54,7 @@ export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox 
     app.post(
       '/auth/cookie/logout',
       {
-        onRequest: requireCaller(ctx),
+        ...anyCaller(ctx, { interactive: true }),
         schema: { tags: ['auth'], summary: 'End the browser session and clear its cookies', response: { 204: Type.Null(), ...problems(401, 403) } },
       },
       async (request, reply) => {

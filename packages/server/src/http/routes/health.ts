@@ -1,3 +1,4 @@
+import { anyone } from '../plugins/access.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
@@ -34,11 +35,11 @@ async function probe(check: (() => Promise<void>) | undefined): Promise<'ok' | '
 /** Liveness (the process answers) and readiness (it can serve: the database answers; Redis failing only degrades). */
 export function healthRoutes(checks: HealthChecks, liveOnly = false): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/health', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Liveness } } }, async () => ({ status: 'ok' as const }));
+    app.get('/health', { ...anyone, schema: { tags: ['health'], summary: 'Liveness', response: { 200: Liveness } } }, async () => ({ status: 'ok' as const }));
     if (liveOnly) return;
     app.get(
       '/health/ready',
-      { schema: { tags: ['health'], summary: 'Readiness', response: { 200: Readiness, 503: Readiness } } },
+      { ...anyone, schema: { tags: ['health'], summary: 'Readiness', response: { 200: Readiness, 503: Readiness } } },
       async (_request, reply) => {
         const [db, redis] = await Promise.all([probe(checks.database), probe(checks.redis)]);
         const status = db !== 'ok' ? 'unavailable' : redis === 'error' ? 'degraded' : 'ok';

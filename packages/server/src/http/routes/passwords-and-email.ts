@@ -4,7 +4,8 @@ import { confirmVerification, requestVerification } from '../../domain/accounts/
 import type { DomainContext } from '../../domain/context.js';
 import { changePassword } from '../../domain/passwords/change-password.js';
 import { confirmPasswordReset, requestPasswordReset } from '../../domain/passwords/reset-password.js';
-import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow, anyone } from '../plugins/access.js';
+import { callerOf, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { DevTokenMessage, MessageResponse, message, problems } from '../schemas/common.js';
 
@@ -22,12 +23,10 @@ const bearer = [{ bearerAuth: [] }];
 /** /api/v1/auth/password/* and /api/v1/auth/email/*: who may call each route is in its options. */
 export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const caller = requireCaller(ctx);
-
     app.post(
       '/auth/password/change',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write', { interactive: true }),
         schema: {
           tags: ['auth'],
           summary: "Change the caller's password; the caller's other sessions end",
@@ -47,6 +46,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/password/reset/request',
       {
+        ...anyone,
         schema: {
           tags: ['auth'],
           summary: 'Mail a password reset link (the same answer whether or not the email has an account)',
@@ -64,6 +64,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/password/reset/confirm',
       {
+        ...anyone,
         schema: {
           tags: ['auth'],
           summary: 'Set a new password with a mailed reset token; every session ends',
@@ -80,7 +81,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/email/verification/request',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write'),
         schema: {
           tags: ['auth'],
           summary: "Mail a new verification link to the caller's address",
@@ -99,6 +100,7 @@ export function passwordAndEmailRoutes(ctx: DomainContext): FastifyPluginAsyncTy
     app.post(
       '/auth/email/verification/confirm',
       {
+        ...anyone,
         schema: {
           tags: ['auth'],
           summary: 'Verify an email address with a mailed token',

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import type { DomainContext } from '../../domain/context.js';
 import { listDevices } from '../../domain/sessions/devices.js';
 import { listOwnSessions, revokeOwnSession, revokeOwnSessions } from '../../domain/sessions/own-sessions.js';
-import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow } from '../plugins/access.js';
+import { callerOf, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { decodeCursor, encodeCursor, listOf, PageQuery } from '../schemas/pagination.js';
@@ -15,12 +16,10 @@ const SessionId = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** The caller's own sessions and devices. Every route needs a caller and only ever touches that caller's rows. */
 export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const caller = requireCaller(ctx);
-
     app.get(
       '/auth/sessions',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:read'),
         schema: {
           tags: ['sessions'],
           summary: "The caller's live sessions, newest first",
@@ -45,7 +44,7 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/auth/sessions/:id',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write'),
         schema: {
           tags: ['sessions'],
           summary: 'End one of the caller’s sessions (another user’s is a 404)',
@@ -63,7 +62,7 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/auth/sessions',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write'),
         schema: {
           tags: ['sessions'],
           summary: 'End every session of the caller but this one (or all, with include_current=true)',
@@ -82,7 +81,7 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me/clients',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:read'),
         schema: {
           tags: ['sessions'],
           summary: 'The devices the caller has signed in from',

@@ -5,7 +5,8 @@ import { deleteOwnAccount } from '../../domain/accounts/delete-account.js';
 import { exportAccount } from '../../domain/accounts/export-account.js';
 import { updateProfile } from '../../domain/accounts/update-profile.js';
 import type { DomainContext } from '../../domain/context.js';
-import { callerOf, requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow } from '../plugins/access.js';
+import { callerOf, sessionCallerOf } from '../plugins/authenticate.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
 import { AccountExportResponse, toAccountExportResponse } from '../schemas/account-export.js';
@@ -28,12 +29,10 @@ const bearer = [{ bearerAuth: [] }];
 /** /api/v1/users: the caller's own profile. */
 export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const caller = requireCaller(ctx);
-
     app.get(
       '/users/me',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:read'),
         schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
       },
       async (request) => toUserResponse(callerOf(request).user),
@@ -42,7 +41,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.patch(
       '/users/me',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write'),
         schema: {
           tags: ['users'],
           summary: "Update the caller's profile (an email change needs current_password and clears is_verified)",
@@ -68,7 +67,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/users/me',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:write', { interactive: true }),
         schema: {
           tags: ['users'],
           summary: "Delete the caller's account (confirm with the password); sessions and tokens go with it",
@@ -86,7 +85,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me/export',
       {
-        onRequest: caller,
+        ...allow(ctx, 'self:read'),
         schema: {
           tags: ['users'],
           summary: 'Everything held about the caller: profile, sessions, login history, audit events (no secrets)',

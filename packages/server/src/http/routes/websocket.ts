@@ -8,7 +8,8 @@ import { Connections, type RealtimeEvent } from '../../domain/realtime/connectio
 import { issueWsTicket } from '../../domain/realtime/ws-tickets.js';
 import { AuthError } from '../../errors/auth-error.js';
 import { MemoryWsTickets } from '../../store/ws-tickets.js';
-import { requireCaller, sessionCallerOf } from '../plugins/authenticate.js';
+import { allow, anyone } from '../plugins/access.js';
+import { sessionCallerOf } from '../plugins/authenticate.js';
 import { sessionCookieName } from '../plugins/cookies.js';
 import { fromAllowedOrigin } from '../plugins/csrf.js';
 import { problems } from '../schemas/common.js';
@@ -37,7 +38,7 @@ export function websocketRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         api.post(
           '/auth/ws-ticket',
           {
-            onRequest: requireCaller(ctx),
+            ...allow(ctx, 'self:read', { interactive: true }),
             schema: {
               tags: ['auth'],
               summary: 'A single-use ticket, valid 30 s, that opens GET /ws?ticket= for the caller’s session',
@@ -55,7 +56,8 @@ export function websocketRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
       { prefix: '/api/v1' },
     );
 
-    app.get('/ws', { websocket: true }, async (socket, request) => {
+    // Open to anyone: the upgrade is accepted and the credential checked in the handler, which closes with 1008.
+    app.get('/ws', { ...anyone, websocket: true }, async (socket, request) => {
       try {
         const query = request.query as Query;
         const credential = credentialOf(ctx, request, query);

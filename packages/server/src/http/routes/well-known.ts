@@ -1,3 +1,4 @@
+import { anyone } from '../plugins/access.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DomainContext } from '../../domain/context.js';
 import { SIGNING_ALGORITHM } from '../../security/key-ring.js';
@@ -6,11 +7,11 @@ import { SIGNING_ALGORITHM } from '../../security/key-ring.js';
 export function wellKnownRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   const issuer = ctx.config.publicUrl;
   return async (app) => {
-    app.get('/.well-known/jwks.json', { schema: { tags: ['well-known'], summary: 'Public signing keys (JWKS)' } }, async (_request, reply) => {
+    app.get('/.well-known/jwks.json', { ...anyone, schema: { tags: ['well-known'], summary: 'Public signing keys (JWKS)' } }, async (_request, reply) => {
       // Short caching: a rotated-in key must reach verifiers well before it signs anything they will see.
       return reply.header('cache-control', 'public, max-age=300').send(ctx.keyRing.jwks());
     });
-    app.get('/.well-known/openid-configuration', { schema: { tags: ['well-known'], summary: 'Discovery document' } }, async (_request, reply) => {
+    app.get('/.well-known/openid-configuration', { ...anyone, schema: { tags: ['well-known'], summary: 'Discovery document' } }, async (_request, reply) => {
       return reply.header('cache-control', 'public, max-age=300').send({
         issuer,
         jwks_uri: `${issuer}/.well-known/jwks.json`,
