@@ -17,12 +17,15 @@ import { useStrictValidation } from './http/plugins/validation.js';
 import { useWebSockets } from './http/plugins/websockets.js';
 import { adminUserRoutes } from './http/routes/admin-users.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
+import { auditAndStatsRoutes } from './http/routes/audit-and-stats.js';
 import { authRoutes } from './http/routes/auth.js';
 import { cookieAuthRoutes } from './http/routes/cookie-auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
 import { sessionRoutes } from './http/routes/sessions.js';
+import { userManagementRoutes } from './http/routes/user-management.js';
+import { userDirectoryRoutes } from './http/routes/user-directory.js';
 import { userRoutes } from './http/routes/users.js';
 import { websocketRoutes } from './http/routes/websocket.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
@@ -96,6 +99,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
       await api.register(apiKeyRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(adminUserRoutes(ctx));
+      await api.register(userManagementRoutes(ctx));
+      await api.register(userDirectoryRoutes(ctx));
+      await api.register(auditAndStatsRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );

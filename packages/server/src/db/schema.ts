@@ -107,6 +107,16 @@ export interface ApiKeysTable {
   last_used_at: Millis | null;
 }
 
+/** Kept by triggers on `users` (migration 0500); the counts are the sum over the slots. */
+export interface UserCountsTable {
+  slot: number;
+  total: number;
+  active: number;
+  verified: number;
+  suspended: number;
+  admins: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -117,4 +127,5 @@ export interface DatabaseSchema {
   account_tokens: AccountTokensTable;
   clients: ClientsTable;
   api_keys: ApiKeysTable;
+  user_counts: UserCountsTable;
 }

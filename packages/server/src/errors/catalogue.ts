@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, title: 'Payload Too Large', detail: 'The request body is larger than 64 KiB' },
   unsupported_media_type: { status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json' },
   validation_failed: { status: 422, title: 'Unprocessable Content', detail: 'The request is not valid' },
+  last_admin: { status: 422, title: 'Unprocessable Content', detail: 'This would leave no active admin; promote another admin first' },
   account_locked: { status: 429, title: 'Too Many Requests', detail: 'Too many failed logins; this account is locked for a while. Try again later or reset your password' },
   header_too_large: { status: 431, title: 'Request Header Fields Too Large', detail: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal Server Error', detail: 'Something went wrong on our side' },

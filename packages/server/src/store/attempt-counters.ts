@@ -20,6 +20,12 @@ export interface AttemptCounters {
   extend(key: string, until: number, now: number): Promise<void>;
   /** Forgets the counter. */
   reset(key: string): Promise<void>;
+  /**
+   * The keys of one family whose counters are live at `now`, in no particular order. A key's family is the part
+   * before its first `:` (`lock:user:42` is in family `lock`); keys without a colon are in none. Keys over 200
+   * UTF-8 bytes or with lone surrogates may be left out (Redis stores those hashed, under no name to list).
+   */
+  listLive(family: string, now: number): Promise<string[]>;
 }
 
 /** A full sweep walks every entry, so a flood of new keys may trigger it at most this often (in `now` time). */
@@ -61,6 +67,15 @@ export class MemoryAttemptCounters implements AttemptCounters {
 
   async reset(key: string): Promise<void> {
     this.counters.delete(key);
+  }
+
+  async listLive(family: string, now: number): Promise<string[]> {
+    const prefix = `${family}:`;
+    const keys: string[] = [];
+    for (const [key, { resetAt }] of this.counters) {
+      if (resetAt > now && key.startsWith(prefix)) keys.push(key);
+    }
+    return keys;
   }
 
   private live(key: string, now: number): AttemptCount | undefined {

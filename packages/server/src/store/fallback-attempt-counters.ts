@@ -29,6 +29,10 @@ export class FallbackAttemptCounters implements AttemptCounters {
     return this.withFallback((counters) => counters.reset(key));
   }
 
+  listLive(family: string, now: number): Promise<string[]> {
+    return this.withFallback((counters) => counters.listLive(family, now));
+  }
+
   private async withFallback<T>(operation: (counters: AttemptCounters) => Promise<T>): Promise<T> {
     try {
       return await operation(this.primary);

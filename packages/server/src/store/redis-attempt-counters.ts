@@ -27,6 +27,20 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(r - now + ${EXPIRY_MARGIN_MS}))
 return {n, r}
 `;
 
+// A family's keys are also members of one sorted set scored by resetAt, so listing them never scans the keyspace
+// (no KEYS or SCAN on a request path). Updated in the same script as the counter; expired members are pruned on
+// each write, and the set expires with its longest-lived member.
+const INDEX = `
+local function index(now, member, r)
+  redis.call('ZADD', KEYS[2], r, member)
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  local ttl = math.ceil(r - now + ${EXPIRY_MARGIN_MS})
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+`;
+const HIT_LISTED = `${INDEX}
+${HIT.replace('return {n, r}', 'index(now, ARGV[3], r)\nreturn {n, r}')}`;
+
 const EXTEND = `
 local resetAt, now = tonumber(ARGV[1]), tonumber(ARGV[2])
 local r = tonumber(redis.call('HGET', KEYS[1], 'r'))
@@ -35,10 +49,14 @@ redis.call('HSET', KEYS[1], 'r', resetAt)
 redis.call('PEXPIRE', KEYS[1], math.ceil(resetAt - now + ${EXPIRY_MARGIN_MS}))
 return 1
 `;
+const EXTEND_LISTED = `${INDEX}
+${EXTEND.replace('return 1', 'index(now, ARGV[3], resetAt)\nreturn 1')}`;
 
 interface AttemptScripts {
   gatehouseAttemptsHit(key: string, now: number, windowMs: number): Promise<[number, number]>;
   gatehouseAttemptsExtend(key: string, until: number, now: number): Promise<number>;
+  gatehouseAttemptsHitListed(key: string, index: string, now: number, windowMs: number, member: string): Promise<[number, number]>;
+  gatehouseAttemptsExtendListed(key: string, index: string, until: number, now: number, member: string): Promise<number>;
 }
 
 /** Counters shared by every instance. Errors (Redis away) reject; FallbackAttemptCounters decides what then. */
@@ -52,11 +70,16 @@ export class RedisAttemptCounters implements AttemptCounters {
     // defineCommand runs scripts by EVALSHA and reloads them after a Redis restart (NOSCRIPT).
     redis.defineCommand('gatehouseAttemptsHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('gatehouseAttemptsExtend', { numberOfKeys: 1, lua: EXTEND });
+    redis.defineCommand('gatehouseAttemptsHitListed', { numberOfKeys: 2, lua: HIT_LISTED });
+    redis.defineCommand('gatehouseAttemptsExtendListed', { numberOfKeys: 2, lua: EXTEND_LISTED });
     this.scripts = redis as Redis & AttemptScripts;
   }
 
   async hit(key: string, now: number, windowMs: number): Promise<AttemptCount> {
-    const [count, resetAt] = await this.scripts.gatehouseAttemptsHit(this.redisKey(key), now, windowMs);
+    const index = this.indexKey(key);
+    const [count, resetAt] = index
+      ? await this.scripts.gatehouseAttemptsHitListed(this.redisKey(key), index, now, windowMs, key)
+      : await this.scripts.gatehouseAttemptsHit(this.redisKey(key), now, windowMs);
     return { count, resetAt };
   }
 
@@ -67,11 +90,35 @@ export class RedisAttemptCounters implements AttemptCounters {
   }
 
   async extend(key: string, until: number, now: number): Promise<void> {
-    await this.scripts.gatehouseAttemptsExtend(this.redisKey(key), until, now);
+    const index = this.indexKey(key);
+    if (index) await this.scripts.gatehouseAttemptsExtendListed(this.redisKey(key), index, until, now, key);
+    else await this.scripts.gatehouseAttemptsExtend(this.redisKey(key), until, now);
   }
 
   async reset(key: string): Promise<void> {
-    await this.redis.del(this.redisKey(key));
+    const index = this.indexKey(key);
+    if (!index) {
+      await this.redis.del(this.redisKey(key));
+      return;
+    }
+    const results = await this.redis.multi().del(this.redisKey(key)).zrem(index, key).exec();
+    const failed = results?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+  }
+
+  async listLive(family: string, now: number): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}f:${family}`, `(${now}`, '+inf');
+  }
+
+  /** The sorted set listing the key's family; undefined for keys in no family, or stored hashed. */
+  private indexKey(key: string): string | undefined {
+    const colon = key.indexOf(':');
+    if (colon < 0 || !this.storedRaw(key)) return undefined;
+    return `${this.prefix}f:${key.slice(0, colon)}`;
+  }
+
+  private storedRaw(key: string): boolean {
+    return key.isWellFormed() && Buffer.byteLength(key, 'utf8') <= MAX_RAW_KEY_BYTES;
   }
 
   /**
@@ -80,7 +127,7 @@ export class RedisAttemptCounters implements AttemptCounters {
    * counter; their UTF-16 code units keep them apart.
    */
   private redisKey(key: string): string {
-    if (key.isWellFormed() && Buffer.byteLength(key, 'utf8') <= MAX_RAW_KEY_BYTES) return `${this.prefix}k:${key}`;
+    if (this.storedRaw(key)) return `${this.prefix}k:${key}`;
     return `${this.prefix}h:${createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('hex')}`;
   }
 }

@@ -1,3 +1,4 @@
+import { endSuspensions } from '../../src/jobs/end-suspensions.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
@@ -158,6 +159,13 @@ describeEachDatabase('account status', (dialect) => {
       const after = await loginAs(server, user);
       await expectWorks(server, after.accessToken, user);
       expect((await refresh(server, after.refreshToken)).status).toBe(200);
+
+      // The job that tidies the flag records the end in the audit trail, as the system's own act.
+      await endSuspensions(server.ctx).run();
+      const profile = await server.request('GET', ME, { token: after.accessToken });
+      expect(profile.body.is_suspended).toBe(false);
+      const audit = await server.ctx.repos.audit.listInvolving(user.id, 20);
+      expect(audit.find((event) => event.action === 'user.unsuspended')).toMatchObject({ actorId: null, targetId: user.id, details: { expired: true } });
     });
 
     it('refuses an until that is not in the future with 422 and leaves the account untouched', async () => {

@@ -113,6 +113,27 @@ function contract(name: string, make: () => Promise<Subject>): void {
       expect(await counters.peek('alice', NOW)).toEqual({ count: 50, resetAt: NOW + WINDOW });
     });
 
+    it('lists the live keys of a family (the part before the first colon), and only those', async () => {
+      await counters.hit('lock:user:1', NOW, WINDOW);
+      await counters.hit('lock:user:2', NOW, 2 * WINDOW);
+      await counters.hit('lock:name:bob@example.com', NOW, WINDOW);
+      await counters.hit('try:user:1', NOW, WINDOW);
+      await counters.hit('locksmith:x', NOW, WINDOW);
+      await counters.hit('lock', NOW, WINDOW);
+      expect((await counters.listLive('lock', NOW)).sort()).toEqual(['lock:name:bob@example.com', 'lock:user:1', 'lock:user:2']);
+      expect(await counters.listLive('try', NOW)).toEqual(['try:user:1']);
+      expect(await counters.listLive('nothing', NOW)).toEqual([]);
+      expect(await counters.listLive('lock', NOW + WINDOW)).toEqual(['lock:user:2']);
+
+      await counters.extend('lock:user:1', NOW + 3 * WINDOW, NOW + 1);
+      expect(await counters.listLive('lock', NOW + 2 * WINDOW)).toEqual(['lock:user:1']);
+      await counters.reset('lock:user:1');
+      expect(await counters.listLive('lock', NOW + 2 * WINDOW)).toEqual([]);
+      // A counter that starts again after it ran out is listed again.
+      await counters.hit('lock:name:bob@example.com', NOW + 5 * WINDOW, WINDOW);
+      expect(await counters.listLive('lock', NOW + 5 * WINDOW)).toEqual(['lock:name:bob@example.com']);
+    });
+
     it('returns counts and times as exact numbers', async () => {
       const farFuture = NOW + 400 * 24 * 60 * 60_000 + 7;
       const hit = await counters.hit('alice', NOW, WINDOW);
@@ -212,6 +233,19 @@ describeWithRedis('RedisAttemptCounters', (url) => {
       await counters.extend('alice', lockedUntil, NOW);
       expect(await redis.pttl(key!)).toBeGreaterThan(lockedUntil - NOW);
       await counters.reset('alice');
+      expect(await keysUnder(redis, prefix)).toEqual([]);
+    });
+
+    it('keeps a family’s list in one sorted set that lives as long as its counters and goes with them', async () => {
+      await counters.hit('lock:user:1', NOW, WINDOW);
+      const keys = await keysUnder(redis, prefix);
+      expect(keys).toHaveLength(2);
+      for (const key of keys) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(WINDOW);
+        expect(ttl).toBeLessThanOrEqual(WINDOW + 5 * 60_000);
+      }
+      await counters.reset('lock:user:1');
       expect(await keysUnder(redis, prefix)).toEqual([]);
     });
 

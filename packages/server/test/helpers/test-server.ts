@@ -5,6 +5,7 @@ import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { RoutePolicy } from '../../src/http/route-policies.js';
 import type { DomainContext } from '../../src/domain/context.js';
 import { connectRedis } from '../../src/store/redis-client.js';
 import { FrozenClock } from './clock.js';
@@ -36,6 +37,8 @@ export interface TestServer {
   readonly config: Config;
   readonly clock: FrozenClock;
   readonly database: Database;
+  /** Who may call each route, as the route table declares it. */
+  readonly routes: readonly RoutePolicy[];
   /** Every log line the server wrote. */
   readonly logs: string[];
   request(method: string, path: string, options?: RequestOptions): Promise<HttpResponse>;
@@ -85,7 +88,7 @@ async function start(testDatabase: TestDatabase, options: TestServerOptions): Pr
     },
   });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  const { app, ctx } = await buildApp(config, { database, clock, logStream, ...(redis && { redisPing: redis.ping, redis: redis.client }) });
+  const { app, ctx, routes } = await buildApp(config, { database, clock, logStream, ...(redis && { redisPing: redis.ping, redis: redis.client }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -97,6 +100,7 @@ async function start(testDatabase: TestDatabase, options: TestServerOptions): Pr
     config,
     clock,
     database,
+    routes,
     logs,
     request: (method, path, requestOptions) => send(url, method, path, requestOptions),
     async close() {

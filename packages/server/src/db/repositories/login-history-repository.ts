@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DatabaseSchema } from '../schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { DatabaseSchema, LoginHistoryTable } from '../schema.js';
 
 export interface LoginAttempt {
   readonly id: string;
@@ -63,17 +63,42 @@ export class LoginHistoryRepository {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-      identifier: row.identifier,
-      at: row.at,
-      success: Boolean(row.success),
-      method: row.method,
-      reason: row.reason,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      sessionId: row.session_id,
-    }));
+    return rows.map(toAttempt);
   }
+
+  /** The user's attempts newest first, after the keyset position `after` (exclusive) or `offset` rows (index login_history_user_at). */
+  async pageForUser(userId: string, page: { limit: number; after?: { at: number; id: string } | undefined; offset?: number | undefined }): Promise<LoginAttempt[]> {
+    const { limit, after, offset } = page;
+    let query = this.db.selectFrom('login_history').selectAll().where('user_id', '=', userId);
+    if (after) {
+      query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
+    }
+    if (offset) query = query.offset(offset);
+    const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toAttempt);
+  }
+
+  async countForUser(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('login_history')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}
+
+function toAttempt(row: Selectable<LoginHistoryTable>): LoginAttempt {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    identifier: row.identifier,
+    at: row.at,
+    success: Boolean(row.success),
+    method: row.method,
+    reason: row.reason,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    sessionId: row.session_id,
+  };
 }

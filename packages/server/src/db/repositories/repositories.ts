@@ -8,6 +8,8 @@ import { LoginHistoryRepository } from './login-history-repository.js';
 import { RefreshTokenRepository } from './refresh-token-repository.js';
 import { SessionRepository } from './session-repository.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
+import { StatsRepository } from './stats-repository.js';
+import { UserDirectoryRepository } from './user-directory-repository.js';
 import { UserRepository } from './user-repository.js';
 
 /** Every repository over one connection or transaction; `transaction` gives the same set bound to a transaction. */
@@ -21,6 +23,8 @@ export interface Repositories {
   readonly accountTokens: AccountTokenRepository;
   readonly clients: ClientRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly stats: StatsRepository;
+  readonly userDirectory: UserDirectoryRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
@@ -35,6 +39,8 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     accountTokens: new AccountTokenRepository(db),
     clients: new ClientRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    stats: new StatsRepository(db),
+    userDirectory: new UserDirectoryRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;

@@ -21,6 +21,12 @@ export interface ProfileChanges {
   readonly isVerified?: boolean;
 }
 
+/** What an administrator may change on an account: the profile, and also role and status. */
+export interface AccountChanges extends ProfileChanges {
+  readonly role?: Role;
+  readonly isActive?: boolean;
+}
+
 export interface Suspension {
   readonly suspended: boolean;
   readonly reason: string | null;
@@ -121,6 +127,42 @@ export class UserRepository {
       .returningAll()
       .executeTakeFirst();
     return row && toUser(row);
+  }
+
+  async updateAccount(id: string, changes: AccountChanges, at: number): Promise<User | undefined> {
+    const row = await this.db
+      .updateTable('users')
+      .set({
+        ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.username !== undefined && { username: changes.username }),
+        ...(changes.displayName !== undefined && { display_name: changes.displayName }),
+        ...(changes.isVerified !== undefined && { is_verified: flag(changes.isVerified) }),
+        ...(changes.role !== undefined && { role: changes.role }),
+        ...(changes.isActive !== undefined && { is_active: flag(changes.isActive) }),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  /**
+   * The admins who can act now (active, and not suspended or with a suspension run out), locked until the
+   * transaction ends, in id order so that two callers lock them in the same order. Of two transactions checking
+   * "is there another admin?" the second waits for the first to commit and then sees its change.
+   */
+  async lockActiveAdmins(now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('is_active', '=', 1)
+      .where((eb) => eb.or([eb('is_suspended', '=', 0), eb('suspended_until', '<=', now)]))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   /** A new password: password_changed_at moves, which is what "sessions older than the password" checks read. */

@@ -17,8 +17,10 @@ export interface NewAccount {
 
 export interface AccountOrigin {
   readonly action: Extract<AuditAction, 'user.registered' | 'user.created' | 'admin.bootstrapped'>;
+  /** The admin who created it (null at the command line); a registration or bootstrap is recorded as the user's own act. */
   readonly actorId: string | null;
   readonly ip: string | null;
+  readonly details?: Record<string, unknown>;
 }
 
 /** Creates a user (registration, CLI, admin bootstrap): validation, policy, hash, insert and audit in one place. */
@@ -46,10 +48,10 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, origi
       });
       await writeAudit(ctx, repos, {
         action: origin.action,
-        actorId: origin.actorId ?? id,
+        actorId: origin.action === 'user.created' ? origin.actorId : id,
         targetId: id,
         ip: origin.ip,
-        details: { role: input.role },
+        details: { ...origin.details, role: input.role },
       });
     });
   } catch (error) {

@@ -21,7 +21,9 @@ export function lockoutKey(userId: string | undefined, identifier: string): stri
 }
 
 const places = (key: string) => `try:${key}`;
-const lock = (key: string) => `lock:${key}`;
+/** Every lock key is in this family of the attempt counters, so the locks in force can be listed. */
+const LOCKS = 'lock';
+const lock = (key: string) => `${LOCKS}:${key}`;
 
 function locked(ctx: DomainContext, resetAt: number): AuthError {
   return new AuthError('account_locked', { retryAfterSeconds: Math.max(1, Math.ceil((resetAt - ctx.clock.now()) / 1000)) });
@@ -67,6 +69,14 @@ export async function succeededAttempt(ctx: DomainContext, ticket: LockoutTicket
 /** Lifts an account's lock and forgets its failures (an administrator's decision, or a completed password reset). */
 export function unlockAccount(ctx: DomainContext, userId: string): Promise<void> {
   return clear(ctx, lockoutKey(userId, ''));
+}
+
+/** The accounts whose logins are refused at this moment (locks on unknown identifiers name no account). */
+export async function lockedAccountIds(ctx: DomainContext): Promise<string[]> {
+  if (!ctx.config.lockout.enabled) return [];
+  const accountLock = lock(lockoutKey('', ''));
+  const keys = await ctx.attempts.listLive(LOCKS, ctx.clock.now());
+  return keys.filter((key) => key.startsWith(accountLock)).map((key) => key.slice(accountLock.length));
 }
 
 async function clear(ctx: DomainContext, key: string): Promise<void> {

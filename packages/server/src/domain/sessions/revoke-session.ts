@@ -10,7 +10,9 @@ export type RevokeReason =
   | 'account_suspended'
   | 'account_deleted'
   | 'idle_timeout'
-  | 'revoked_by_user';
+  | 'revoked_by_user'
+  | 'revoked_by_admin'
+  | 'account_deactivated';
 
 export interface Revocation {
   readonly sessionId: string;
@@ -56,6 +58,8 @@ export interface UserRevocation {
   readonly ip: string | null;
   /** The session to leave alone (the caller's own, on a password change). */
   readonly keep?: string | undefined;
+  /** More for the audit entry (an administrator's change made at the command line says so). */
+  readonly details?: Record<string, unknown>;
 }
 
 /** Ends every live session of a user inside the caller's transaction; returns their ids for announceRevocations. */
@@ -67,7 +71,7 @@ export async function revokeUserSessionsIn(ctx: DomainContext, repos: Repositori
       actorId: revocation.actorId,
       targetId: revocation.userId,
       ip: revocation.ip,
-      details: { sessions: ids.length, reason: revocation.reason },
+      details: { ...revocation.details, sessions: ids.length, reason: revocation.reason },
     });
   }
   return ids;

@@ -62,7 +62,8 @@ export function sessionRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/auth/sessions',
       {
-        ...allow(ctx, 'self:write'),
+        // "Every session but this one" needs a session of the caller's own: not for API keys.
+        ...allow(ctx, 'self:write', { interactive: true }),
         schema: {
           tags: ['sessions'],
           summary: 'End every session of the caller but this one (or all, with include_current=true)',
