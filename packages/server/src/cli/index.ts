@@ -7,6 +7,12 @@ import { keysRotateCommand } from './keys-rotate.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { userCreateCommand } from './user-create.js';
+import { userDeleteCommand } from './user-delete.js';
+import { userListCommand } from './user-list.js';
+import { userResetPasswordCommand } from './user-reset-password.js';
+import { userSetRoleCommand } from './user-set-role.js';
+import { userShowCommand } from './user-show.js';
+import { userSuspendCommand, userUnsuspendCommand } from './user-suspension.js';
 
 const program = new Command('gatehouse')
   .description('Gatehouse: self-hosted authentication and user management')
@@ -22,6 +28,8 @@ Examples:
   $ gatehouse serve
   $ gatehouse migrate
   $ gatehouse user create --email ada@example.com --role admin --interactive
+  $ gatehouse user list --status suspended
+  $ gatehouse user set-role ada@example.com admin
   $ gatehouse keys rotate
   $ gatehouse help user create
 `,
@@ -33,7 +41,17 @@ program.addCommand(
   new Command('user')
     .description('manage users')
     .addCommand(userCreateCommand())
-    .addHelpText('after', '\nExample:\n  $ gatehouse user create --email ada@example.com --interactive\n'),
+    .addCommand(userListCommand())
+    .addCommand(userShowCommand())
+    .addCommand(userSuspendCommand())
+    .addCommand(userUnsuspendCommand())
+    .addCommand(userSetRoleCommand())
+    .addCommand(userResetPasswordCommand())
+    .addCommand(userDeleteCommand())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ gatehouse user create --email ada@example.com --interactive\n  $ gatehouse user list --query ada\n  $ gatehouse user suspend mallory@example.com --reason "abuse"\n',
+    ),
 );
 program.addCommand(
   new Command('keys')
