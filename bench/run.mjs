@@ -380,8 +380,20 @@ async function run(tmp) {
 
   const report = buildReport(results, argon2);
   console.log(`\n${report.table}\n\n${report.checks}`);
-  writeFileSync(RESULTS_FILE, report.markdown);
+  writeFileSync(RESULTS_FILE, report.markdown + keptSections());
   console.log(`\nwrote ${path.relative(ROOT, RESULTS_FILE)}`);
+}
+
+/** Sections other benches own (between `<!-- name:start -->` and `<!-- name:end -->`) survive a rewrite. */
+function keptSections() {
+  let previous;
+  try {
+    previous = readFileSync(RESULTS_FILE, 'utf8');
+  } catch {
+    return '';
+  }
+  const sections = previous.match(/<!-- ([\w-]+):start -->[\s\S]*?<!-- \1:end -->/g) ?? [];
+  return sections.map((section) => `\n${section}\n`).join('');
 }
 
 /**
