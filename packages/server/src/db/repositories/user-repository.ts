@@ -113,22 +113,7 @@ export class UserRepository {
     await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
   }
 
-  async updateProfile(id: string, changes: ProfileChanges, at: number): Promise<User | undefined> {
-    const row = await this.db
-      .updateTable('users')
-      .set({
-        ...(changes.email !== undefined && { email: changes.email }),
-        ...(changes.username !== undefined && { username: changes.username }),
-        ...(changes.displayName !== undefined && { display_name: changes.displayName }),
-        ...(changes.isVerified !== undefined && { is_verified: flag(changes.isVerified) }),
-        updated_at: at,
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toUser(row);
-  }
-
+  /** Sets the fields `changes` names; a user's own profile edits pass only ProfileChanges. */
   async updateAccount(id: string, changes: AccountChanges, at: number): Promise<User | undefined> {
     const row = await this.db
       .updateTable('users')

@@ -45,7 +45,7 @@ export async function updateProfile(ctx: DomainContext, userId: string, update: 
   let updated: User | undefined;
   try {
     updated = await ctx.repos.transaction(async (repos) => {
-      const user = await repos.users.updateProfile(userId, changes, ctx.clock.now());
+      const user = await repos.users.updateAccount(userId, changes, ctx.clock.now());
       if (changes.email) {
         // Links mailed to the old address are bound to it; they must not act on the account any more.
         await repos.accountTokens.deleteForUser(userId, 'email_verification');
