@@ -1,24 +1,10 @@
 import type { User } from '../domain/accounts/user.js';
+import { isoOrNull } from '../http/schemas/fields.js';
+import { toUserResponse } from '../http/schemas/user.js';
 
-const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
-
-/** The same fields the HTTP API returns for a user, plus the suspension details an operator needs. */
+/** The fields the HTTP API returns for a user, plus the suspension details an operator needs. */
 export function userRecord(user: User): Record<string, unknown> {
-  return {
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    display_name: user.displayName,
-    role: user.role,
-    is_active: user.isActive,
-    is_verified: user.isVerified,
-    is_suspended: user.isSuspended,
-    suspended_reason: user.suspendedReason,
-    suspended_until: iso(user.suspendedUntil),
-    created_at: iso(user.createdAt),
-    updated_at: iso(user.updatedAt),
-    last_login_at: iso(user.lastLoginAt),
-  };
+  return { ...toUserResponse(user), suspended_reason: user.suspendedReason, suspended_until: isoOrNull(user.suspendedUntil) };
 }
 
 /** One `name: value` line per field, aligned; absent values read "(none)". */
