@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suspendUser } from '../../src/domain/accounts/suspension.js';
 import { CLI_ACTOR } from '../../src/domain/admin/actor.js';
 import { deleteUser, setRole, updateUser } from '../../src/domain/admin/manage-users.js';
-import { activeAdminIds, createAndLogin, createUser, unknownUserId } from '../helpers/admin.js';
+import { activeAdminIds, bootstrapAdmin, createAndLogin, createUser, loginAdmin, unknownUserId } from '../helpers/admin.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
 import { expectInvalidCredentials, expectProblem } from '../helpers/problems.js';
@@ -20,7 +20,7 @@ const ME = '/api/v1/users/me';
 const LOGIN = '/api/v1/auth/login';
 const REFRESH = '/api/v1/auth/refresh';
 const ADMIN = { email: 'actions-admin@example.com', password: 'admin actions admin passphrase' };
-const ENV = { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+const ENV = { RATE_LIMIT_ENABLED: 'false', ...bootstrapAdmin(ADMIN) };
 const NEW_PASSWORD = 'a password the admin chose 42';
 const SECOND = 1000;
 
@@ -33,8 +33,7 @@ describeEachDatabase('admin actions', (dialect) => {
   beforeAll(async () => {
     mailing = await startMailingServer({ dialect, env: ENV });
     ({ server, smtp } = mailing);
-    admin = await loginAs(server, ADMIN);
-    adminId = (await server.request('GET', ME, { token: admin.accessToken })).body.id;
+    ({ id: adminId, ...admin } = await loginAdmin(server, ADMIN));
   });
   afterAll(() => mailing?.close());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapAdmin, loginAdmin } from '../helpers/admin.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { linkToken, SUBJECTS } from '../helpers/mail-links.js';
 import type { TestSmtpServer } from '../helpers/smtp.js';
@@ -18,8 +19,7 @@ const ENV = {
   LOCKOUT_THRESHOLD: '3',
   ARGON2_MEMORY_KIB: '1024',
   ARGON2_TIME_COST: '1',
-  ADMIN_EMAIL: ADMIN.email,
-  ADMIN_PASSWORD: ADMIN.password,
+  ...bootstrapAdmin(ADMIN),
 };
 
 interface Entry {
@@ -43,8 +43,7 @@ describeEachDatabase('audit events', (dialect) => {
   beforeAll(async () => {
     mailing = await startMailingServer({ dialect, env: ENV });
     ({ server, smtp } = mailing);
-    admin = await loginAs(server, ADMIN);
-    adminId = (await server.request('GET', '/api/v1/auth/me', { token: admin.accessToken })).body.id;
+    ({ id: adminId, ...admin } = await loginAdmin(server, ADMIN));
     secrets.push(admin.accessToken, admin.refreshToken);
   });
   afterAll(() => mailing.close());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapAdmin, loginAdmin } from '../helpers/admin.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { expectProblem } from '../helpers/problems.js';
 import { type HttpResponse, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -22,8 +23,7 @@ const ENV = {
   LOCKOUT_ENABLED: 'false',
   ARGON2_MEMORY_KIB: '1024',
   ARGON2_TIME_COST: '1',
-  ADMIN_EMAIL: ADMIN.email,
-  ADMIN_PASSWORD: ADMIN.password,
+  ...bootstrapAdmin(ADMIN),
 };
 
 type Query = Record<string, string | number>;
@@ -39,8 +39,7 @@ describeEachDatabase('audit log', (dialect) => {
   let adminId: string;
   beforeAll(async () => {
     server = await startTestServer({ dialect, env: ENV });
-    admin = await loginAs(server, ADMIN);
-    adminId = (await server.request('GET', '/api/v1/auth/me', { token: admin.accessToken })).body.id;
+    ({ id: adminId, ...admin } = await loginAdmin(server, ADMIN));
   });
   afterAll(() => server.close());
 

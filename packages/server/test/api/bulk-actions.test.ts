@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/domain/admin/actor.js';
 import { runBulk } from '../../src/domain/admin/bulk.js';
 import { setRole } from '../../src/domain/admin/manage-users.js';
-import { activeAdminIds, createAndLogin, createUser, type ManagedUser, unknownUserId } from '../helpers/admin.js';
+import { activeAdminIds, bootstrapAdmin, createAndLogin, createUser, loginAdmin, type ManagedUser, unknownUserId } from '../helpers/admin.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { expectInvalidCredentials, expectProblem } from '../helpers/problems.js';
 import { type HttpResponse, type RequestOptions, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { type LoggedIn, loginAs } from '../helpers/users.js';
+import type { LoggedIn } from '../helpers/users.js';
 
 /**
  * POST /admin/users/bulk per API.md: one action on up to 1000 ids, always 200 with one result per id in the order
@@ -18,7 +18,7 @@ const BULK = '/api/v1/admin/users/bulk';
 const ME = '/api/v1/users/me';
 const LOGIN = '/api/v1/auth/login';
 const ADMIN = { email: 'bulk-admin@example.com', password: 'bulk actions admin passphrase' };
-const ENV = { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+const ENV = { RATE_LIMIT_ENABLED: 'false', ...bootstrapAdmin(ADMIN) };
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 describeEachDatabase('bulk actions', (dialect) => {
@@ -27,8 +27,7 @@ describeEachDatabase('bulk actions', (dialect) => {
   let adminId: string;
   beforeAll(async () => {
     server = await startTestServer({ dialect, env: ENV });
-    admin = await loginAs(server, ADMIN);
-    adminId = (await server.request('GET', ME, { token: admin.accessToken })).body.id;
+    ({ id: adminId, ...admin } = await loginAdmin(server, ADMIN));
   });
   afterAll(() => server.close());
 

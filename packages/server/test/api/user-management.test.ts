@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeAdminIds, createAndLogin, createUser, type ManagedUser, unknownUserId } from '../helpers/admin.js';
+import { activeAdminIds, bootstrapAdmin, createAndLogin, createUser, loginAdmin, type ManagedUser, unknownUserId } from '../helpers/admin.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { expectInvalidCredentials, expectProblem } from '../helpers/problems.js';
 import { type HttpResponse, type RequestOptions, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -15,7 +15,7 @@ import { GOOD_PASSWORD, type LoggedIn, loginAs, registerUser, USER_FIELDS, uniqu
 const USERS = '/api/v1/users';
 const ME = '/api/v1/users/me';
 const ADMIN = { email: 'manage-admin@example.com', password: 'user management admin passphrase' };
-const ENV = { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+const ENV = { RATE_LIMIT_ENABLED: 'false', ...bootstrapAdmin(ADMIN) };
 // A route an admin may call and nobody else, to tell from the status alone whether a token carries admin rights.
 const adminOnly = (id: string) => `/api/v1/admin/users/${id}/login-history`;
 
@@ -25,8 +25,7 @@ describeEachDatabase('user management', (dialect) => {
   let adminId: string;
   beforeAll(async () => {
     server = await startTestServer({ dialect, env: ENV });
-    admin = await loginAs(server, ADMIN);
-    adminId = (await server.request('GET', ME, { token: admin.accessToken })).body.id;
+    ({ id: adminId, ...admin } = await loginAdmin(server, ADMIN));
   });
   afterAll(() => server.close());
 

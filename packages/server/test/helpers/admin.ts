@@ -48,3 +48,16 @@ export async function activeAdminIds(server: TestServer): Promise<string[]> {
     .execute();
   return rows.map((row) => row.id);
 }
+
+/** Settings that make the server create this admin at start (ADMIN_EMAIL / ADMIN_PASSWORD). */
+export function bootstrapAdmin(admin: { readonly email: string; readonly password: string }): Record<string, string> {
+  return { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
+}
+
+/** Logs the bootstrap admin in and learns its id. */
+export async function loginAdmin(server: TestServer, admin: { readonly email: string; readonly password: string }): Promise<LoggedIn & { readonly id: string }> {
+  const session = await loginAs(server, admin);
+  const me = await server.request('GET', '/api/v1/users/me', { token: session.accessToken });
+  expect(me.status, me.text).toBe(200);
+  return { ...session, id: me.body.id };
+}
