@@ -4,19 +4,18 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
+import { freePort, HOST, percentile } from './lib.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
 const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
 
-const HOST = '127.0.0.1';
 const WARMUP_S = 2;
 const MEASURE_S = 10;
 const CORES = os.availableParallelism();
@@ -44,16 +43,6 @@ const CREDENTIALS = { email: 'bench@example.com', password: 'bench-Correct-Horse
 
 const children = [];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Both servers run with the node flags of `npm start` (read from the root package.json, so the bench measures
 // Gatehouse as it is deployed and the bare route under the same VM settings), plus extra flags for diagnosis,
@@ -201,11 +190,6 @@ function cannon(options) {
   });
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
-}
 
 /** Warm up, then measure; with `pid`, also the child's CPU time during the measured window. */
 async function scenario(name, options, { pid, warmup = true, quiet = true } = {}) {

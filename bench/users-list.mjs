@@ -8,12 +8,12 @@
 // users-list markers) unless --no-write; other sections are left as they are.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { databaseTarget } from './seed-users.mjs';
+import { freePort, HOST, percentile } from './lib.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -21,7 +21,6 @@ const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
 const START = '<!-- users-list:start -->';
 const END = '<!-- users-list:end -->';
-const HOST = '127.0.0.1';
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench admin passphrase for the directory' };
 const TARGET_P95_MS = 100;
 /** For throwaway bench databases only. */
@@ -82,16 +81,6 @@ const REQUIRED = new Set(['rare q', 'rare q, next page', 'broad q', 'prefix q (1
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(databaseUrl) {
   const port = await freePort();
@@ -160,9 +149,6 @@ async function timedGet(url, token, query) {
   return { ms, body };
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 function describeTotals(totals) {
   const exact = totals.filter((total) => total.exact).map((total) => total.total);
