@@ -19,6 +19,8 @@ export interface Config {
   readonly dataDir: string;
   readonly database: DatabaseTarget;
   readonly redisUrl: string | undefined;
+  /** Start of every Redis key and channel name. */
+  readonly redisKeyPrefix: string;
   readonly secretKey: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;

@@ -66,6 +66,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     dataDir,
     database: parseDatabaseUrl(read(VARIABLES.databaseUrl).value, dataDir, cwd),
     redisUrl: read(VARIABLES.redisUrl).value,
+    redisKeyPrefix: get(VARIABLES.redisKeyPrefix),
     secretKey,
     jwtAudience: get(VARIABLES.jwtAudience),
     accessTokenTtlSeconds: get(VARIABLES.accessTokenMinutes) * 60,

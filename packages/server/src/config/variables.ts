@@ -51,6 +51,12 @@ export const VARIABLES = {
     description: '`redis://host:6379`. When set, readiness checks Redis too.',
     parse: redisUrl,
   }),
+  redisKeyPrefix: variable({
+    name: 'REDIS_KEY_PREFIX',
+    default: 'gh:',
+    description: 'Start of every Redis key and channel name, so that several deployments (or test runs) can share one Redis.',
+    parse: text,
+  }),
   secretKey: variable({
     name: 'AUTH_SECRET_KEY',
     aliases: ['SECRET_KEY'],

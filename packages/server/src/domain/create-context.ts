@@ -69,7 +69,7 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
     mailer:
       deps.mailer ??
       createMailer({ smtp: config.mail.smtp, from: config.mail.from, environment: config.environment, logger: log, now: () => clock.now() }),
-    attempts: attemptCounters(deps.redis, log),
+    attempts: attemptCounters(deps.redis, config.redisKeyPrefix, log),
     background: new BackgroundTasks(log),
     sessionUse: new LastUse(),
     apiKeyUse: new LastUse(),
@@ -87,9 +87,9 @@ export async function createContext(config: Config, deps: ContextDeps): Promise<
 }
 
 /** Redis when configured, with this process's memory as insurance while Redis is away (lockout keeps counting). */
-function attemptCounters(redis: Redis | undefined, log: Logger): AttemptCounters {
+function attemptCounters(redis: Redis | undefined, keyPrefix: string, log: Logger): AttemptCounters {
   if (!redis) return new MemoryAttemptCounters();
-  return new FallbackAttemptCounters(new RedisAttemptCounters(redis), new MemoryAttemptCounters(), (error) =>
+  return new FallbackAttemptCounters(new RedisAttemptCounters(redis, `${keyPrefix}attempts:`), new MemoryAttemptCounters(), (error) =>
     log.warn({ err: error }, 'Redis unavailable: counting failed logins in this process meanwhile'),
   );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -72,6 +73,8 @@ async function start(testDatabase: TestDatabase, options: TestServerOptions): Pr
       DATA_DIR: testDatabase.dataDir,
       LOG_LEVEL: 'info',
       PUBLIC_URL: 'http://gatehouse.test',
+      // Test files run in parallel against one Redis: each server keeps its keys and channels to itself.
+      REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
       ...options.env,
     },
     dotenv: false,
