@@ -352,7 +352,7 @@ describeWithRedis('login lockout', (redisUrl) => {
     it('two instances sharing Redis share one count and one lock', async () => {
       const database = await createTestDatabase(dialect);
       const clock = new FrozenClock();
-      const env = { ...ENV, REDIS_URL: redisUrl };
+      const env = { ...ENV, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `test-shared-${randomBytes(6).toString('hex')}:` };
       const first = await startTestServer({ dialect, database, clock, env });
       const second = await startTestServer({ dialect, database, clock, env });
       try {
