@@ -6,18 +6,15 @@
 //
 // Seed the databases first with bench/seed-users.mjs. Writes its section of bench/RESULTS.md (between the
 // users-list markers) unless --no-write; other sections are left as they are.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { databaseTarget } from './seed-users.mjs';
-import { freePort, HOST, percentile } from './lib.mjs';
+import { percentile, SERVER_MAIN, startGatehouse, stopGatehouse } from './lib.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
-const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
 const START = '<!-- users-list:start -->';
 const END = '<!-- users-list:end -->';
@@ -27,8 +24,6 @@ const TARGET_P95_MS = 100;
 const BENCH_SECRET = 'bench-users-list-not-a-secret-0123456789abcdef';
 
 const args = parseArgs(process.argv.slice(2));
-// The same node flags as `npm start`, so the server runs as deployed.
-const START_FLAGS = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.match(/(?<=\s)--[\w-]+(=\S+)?/g) ?? [];
 
 function parseArgs(argv) {
   const parsed = { urls: [], requests: 200, write: true };
@@ -82,50 +77,15 @@ const REQUIRED = new Set(['rare q', 'rare q, next page', 'broad q', 'prefix q (1
 // ---------------------------------------------------------------------------------------------------------------
 
 
-async function startServer(databaseUrl) {
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    ENVIRONMENT: 'test',
-    HOST,
-    PORT: String(port),
-    PUBLIC_URL: `http://${HOST}:${port}`,
+function startServer(databaseUrl) {
+  return startGatehouse({
     DATABASE_URL: databaseUrl,
     // Fixed: the server seals its signing keys in the database with it, and later runs must open them again.
     AUTH_SECRET_KEY: BENCH_SECRET,
-    LOG_LEVEL: 'warn',
     RATE_LIMIT_ENABLED: 'false',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
-  };
-  const child = spawn(process.execPath, [...START_FLAGS, SERVER_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk) => {
-    output = (output + chunk).slice(-8000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const url = `http://${HOST}:${port}`;
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the server exited during startup:\n${output}`);
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.ok) return { url, child, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not answer within 60 s:\n${output}`);
-}
-
-async function stopServer(server) {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000).then(() => server.child.kill('SIGKILL'))]);
+  });
 }
 
 async function login(url) {
@@ -197,7 +157,7 @@ async function measure(databaseUrl) {
     }
     return { engine: target.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL', users, rows };
   } finally {
-    await stopServer(server);
+    await stopGatehouse(server);
   }
 }
 
