@@ -301,6 +301,8 @@ async function run(tmp) {
     DATA_DIR: tmp,
     DATABASE_URL: `sqlite:${tmp}/bench.db`,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // Throughput is what is measured: a handful of clients would be limited within seconds (API.md "Rate limits").
+    RATE_LIMIT_ENABLED: 'false',
   });
   const bare = startChild('bare-fastify', [path.join(BENCH_DIR, 'bare-server.mjs'), String(barePort)], { PATH: process.env.PATH ?? '' });
   const api = `http://${HOST}:${gatehousePort}/api/v1`;

@@ -11,17 +11,23 @@ import { AuthError } from './errors/auth-error.js';
 import { loggerOptions } from './http/plugins/logging.js';
 import { useCookies } from './http/plugins/cookies.js';
 import { useCors } from './http/plugins/cors.js';
+import { useRequestMetrics } from './http/plugins/metrics.js';
 import { useProblemDetails } from './http/plugins/problem-details.js';
+import { useRateLimits } from './http/plugins/rate-limit.js';
 import { useSecurityHeaders } from './http/plugins/security-headers.js';
+import { useUsageCounting } from './http/plugins/usage.js';
 import { useStrictValidation } from './http/plugins/validation.js';
 import { useWebSockets } from './http/plugins/websockets.js';
+import { adminHealthRoutes } from './http/routes/admin-health.js';
 import { adminUserRoutes } from './http/routes/admin-users.js';
+import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { auditAndStatsRoutes } from './http/routes/audit-and-stats.js';
 import { authRoutes } from './http/routes/auth.js';
 import { cookieAuthRoutes } from './http/routes/cookie-auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userManagementRoutes } from './http/routes/user-management.js';
@@ -32,10 +38,14 @@ import { wellKnownRoutes } from './http/routes/well-known.js';
 import { collectRoutePolicies, type RoutePolicy } from './http/route-policies.js';
 import { Problem } from './http/schemas/common.js';
 import { endSuspensions } from './jobs/end-suspensions.js';
+import { flushUsage } from './jobs/flush-usage.js';
 import { startJobs } from './jobs/periodic.js';
 import { purgeExpired } from './jobs/purge-expired.js';
+import { purgeUsage } from './jobs/purge-usage.js';
 import { recordLastUse } from './jobs/record-last-use.js';
 import { reloadSigningKeys } from './jobs/reload-signing-keys.js';
+import { smtpCheck } from './mail/smtp-check.js';
+import { createAppMetrics } from './metrics/app-metrics.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -58,7 +68,12 @@ export interface GatehouseApp {
 export async function buildApp(config: Config, deps: AppDeps): Promise<GatehouseApp> {
   // One logger for the domain (mail, background work) and for Fastify, created before either.
   const logger = pino(loggerOptions(config.logLevel), deps.logStream ?? process.stdout);
-  const ctx = await createContext(config, { ...deps, logger });
+  const { database, redis } = deps;
+  const metrics = createAppMetrics({
+    ...(database.poolStats && { poolStats: database.poolStats }),
+    ...(redis && { redisStatus: () => redis.status }),
+  });
+  const ctx = await createContext(config, { ...deps, logger, telemetry: metrics.telemetry });
   if (config.admin) await bootstrapAdminOrExplain(ctx, config.admin);
 
   const app = Fastify({
@@ -80,6 +95,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
   useStrictValidation(app, [Problem]);
   useSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   useProblemDetails(app, (error) => deps.database.isUnavailable(error));
+  useRequestMetrics(app, metrics.http);
+  useUsageCounting(app, ctx.usage);
+  useRateLimits(app, ctx);
   await useWebSockets(app);
   await useCookies(app);
   await useCors(app, config.allowedOrigins);
@@ -88,6 +106,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
 
   const checks = { database: () => deps.database.ping(), ...(deps.redisPing && { redis: deps.redisPing }) };
   await app.register(healthRoutes(checks));
+  await app.register(metricsRoutes(metrics, config.metricsToken));
+  const mail = config.mail.smtp ? smtpCheck(config.mail.smtp) : undefined;
   await app.register(wellKnownRoutes(ctx));
   await app.register(
     async (api) => {
@@ -102,6 +122,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
       await api.register(userManagementRoutes(ctx));
       await api.register(userDirectoryRoutes(ctx));
       await api.register(auditAndStatsRoutes(ctx));
+      await api.register(adminHealthRoutes(ctx, { ...checks, ...(mail && { mail: mail.check }) }));
+      await api.register(analyticsRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
@@ -109,10 +131,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
   closeKeepAliveConnectionsWhenDone(app);
   const lastUse = recordLastUse(ctx);
   const stopJobs = startJobs([reloadSigningKeys(ctx.keyRing), purgeExpired(ctx), endSuspensions(ctx), lastUse], app.log);
+  const stopUsageJobs = startJobs([purgeUsage(ctx), ...(ctx.usage.enabled ? [flushUsage(ctx)] : [])], app.log);
   app.addHook('onClose', async () => {
     stopJobs();
+    stopUsageJobs();
+    await ctx.usage.flush().catch((error: unknown) => app.log.warn({ err: error }, 'could not write the last usage counts'));
     await lastUse.run().catch((error: unknown) => app.log.warn({ err: error }, 'could not record the last use of sessions and keys'));
     await closeContext(ctx);
+    mail?.close();
+    metrics.close();
   });
   return { app, ctx, routes };
 }

@@ -31,17 +31,32 @@ export async function withDatabase<T>(work: (opened: OpenDatabase) => Promise<T>
 
 /**
  * Like withDatabase, with the schema brought up to date and the same domain context the HTTP API uses, so the
- * password policy, uniqueness and the audit trail hold for commands too.
+ * password policy, uniqueness and the audit trail hold for commands too. With REDIS_URL set, the command's events
+ * (a suspension, a role change) reach the running servers at once through the same events bus; Redis being away
+ * does not stop the command (the servers catch up from the database when it returns).
  */
 export async function withContext<T>(work: (ctx: DomainContext) => Promise<T>): Promise<T> {
-  const [{ migrateToLatest }, { createContext, closeContext }] = await Promise.all([import('../db/migrate.js'), import('../domain/create-context.js')]);
+  const [{ migrateToLatest }, { createContext, closeContext }, { connectRedis }] = await Promise.all([
+    import('../db/migrate.js'),
+    import('../domain/create-context.js'),
+    import('../store/redis-client.js'),
+  ]);
   return withDatabase(async ({ config, database }) => {
     await migrateToLatest(database);
-    const ctx = await createContext(config, { database });
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+    await redis?.ping().catch(() => {
+      console.error('warning: Redis (REDIS_URL) is not reachable: running servers may not hear of this change until they reconnect to it');
+    });
     try {
-      return await work(ctx);
+      const ctx = await createContext(config, { database, ...(redis && { redis: redis.client }) });
+      try {
+        return await work(ctx);
+      } finally {
+        await closeContext(ctx);
+      }
     } finally {
-      await closeContext(ctx);
+      // Both Redis connections closed, so that nothing keeps the process alive after the command.
+      redis?.close();
     }
   });
 }

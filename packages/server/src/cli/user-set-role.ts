@@ -7,7 +7,7 @@ import { printUser } from './user-output.js';
 export function userSetRoleCommand(): Command {
   return new Command('set-role')
     .summary('give a user another role')
-    .description('Set a user’s role (admin, user or guest). The last active admin cannot be demoted. A server already running applies it when it restarts; PATCH /api/v1/users/{id} applies it at once.')
+    .description('Set a user’s role (admin, user or guest). The last active admin cannot be demoted. Running servers apply it at once when REDIS_URL is set (the events bus); without Redis, when they restart.')
     .argument('<user>', 'the user: id, email or username')
     .addArgument(new Argument('<role>', 'the new role').choices(ROLES))
     .addHelpText('after', '\nExamples:\n  $ gatehouse user set-role ada@example.com admin\n  $ gatehouse user set-role bot guest\n')

@@ -48,8 +48,19 @@ export interface Config {
   };
   readonly lockout: { readonly enabled: boolean; readonly threshold: number; readonly durationMs: number };
   readonly loginHistoryRetentionMs: number;
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    /** Requests per window for a `user` (and a `guest`); admins get these times adminMultiplier. */
+    readonly user: { readonly perMinute: number; readonly perHour: number; readonly perDay: number };
+    readonly adminMultiplier: number;
+    readonly anonymousPerMinute: number;
+  };
+  /** Usage analytics: counted in memory, written every flushMs, minute rows kept retentionMs. */
+  readonly analytics: { readonly enabled: boolean; readonly flushMs: number; readonly retentionMs: number };
   readonly admin: { readonly email: string; readonly password: string } | undefined;
   readonly logLevel: string;
+  /** Bearer token GET /metrics asks for; undefined: /metrics is open. */
+  readonly metricsToken: string | undefined;
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
 }

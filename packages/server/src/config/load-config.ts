@@ -100,9 +100,25 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       durationMs: get(VARIABLES.lockoutMinutes) * 60_000,
     },
     loginHistoryRetentionMs: get(VARIABLES.loginHistoryDays) * 86_400_000,
+    rateLimits: {
+      enabled: get(VARIABLES.rateLimitEnabled),
+      user: {
+        perMinute: get(VARIABLES.rateLimitUserPerMinute),
+        perHour: get(VARIABLES.rateLimitUserPerHour),
+        perDay: get(VARIABLES.rateLimitUserPerDay),
+      },
+      adminMultiplier: get(VARIABLES.rateLimitAdminMultiplier),
+      anonymousPerMinute: get(VARIABLES.rateLimitAnonymousPerMinute),
+    },
+    analytics: {
+      enabled: get(VARIABLES.analyticsEnabled),
+      flushMs: get(VARIABLES.analyticsFlushSeconds) * 1000,
+      retentionMs: get(VARIABLES.analyticsRetentionDays) * 86_400_000,
+    },
     threadPoolSize: get(VARIABLES.threadPoolSize),
     admin: adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword } : undefined,
     logLevel: get(VARIABLES.logLevel),
+    metricsToken: read(VARIABLES.metricsToken).value,
     trustProxy: get(VARIABLES.trustProxy),
     shutdownTimeoutMs: get(VARIABLES.shutdownTimeoutSeconds) * 1000,
   };

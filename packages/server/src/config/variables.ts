@@ -48,7 +48,7 @@ export const VARIABLES = {
   redisUrl: variable({
     name: 'REDIS_URL',
     default: undefined,
-    description: '`redis://host:6379`. When set, readiness checks Redis too.',
+    description: '`redis://host:6379`. When set, every instance (and the CLI) shares lockout and rate-limit counters and the events bus (revocations, user changes) through it; readiness checks it too.',
     parse: redisUrl,
   }),
   redisKeyPrefix: variable({
@@ -210,10 +210,64 @@ export const VARIABLES = {
     description: 'How long a lock lasts; failures older than this are forgotten.',
     parse: integer(1, 10_080),
   }),
+  rateLimitEnabled: variable({
+    name: 'RATE_LIMIT_ENABLED',
+    default: 'true',
+    description: 'Rate-limit requests per user, per API key and per client IP, and the abuse limits on login, registration, reset and refresh. `false` turns every limit off (benchmarks, trusted networks).',
+    parse: boolean,
+  }),
+  rateLimitUserPerMinute: variable({
+    name: 'RATE_LIMIT_USER_PER_MINUTE',
+    default: '30',
+    description: 'Requests a user (or each of their API keys) may make per minute, unless an administrator set their own limit.',
+    parse: integer(1, 10_000_000),
+  }),
+  rateLimitUserPerHour: variable({
+    name: 'RATE_LIMIT_USER_PER_HOUR',
+    default: '500',
+    description: 'Requests a user (or each of their API keys) may make per hour.',
+    parse: integer(1, 10_000_000),
+  }),
+  rateLimitUserPerDay: variable({
+    name: 'RATE_LIMIT_USER_PER_DAY',
+    default: '5000',
+    description: 'Requests a user (or each of their API keys) may make per day.',
+    parse: integer(1, 10_000_000),
+  }),
+  rateLimitAdminMultiplier: variable({
+    name: 'RATE_LIMIT_ADMIN_MULTIPLIER',
+    default: '10',
+    description: 'Admins get the user limits times this (a per-user limit set by an administrator replaces it).',
+    parse: integer(1, 1000),
+  }),
+  rateLimitAnonymousPerMinute: variable({
+    name: 'RATE_LIMIT_ANONYMOUS_PER_MINUTE',
+    default: '60',
+    description: 'Requests per minute from one client IP (IPv6: one /64) without credentials. The client IP is the peer address unless `TRUST_PROXY` is on.',
+    parse: integer(1, 10_000_000),
+  }),
   loginHistoryDays: variable({
     name: 'LOGIN_HISTORY_DAYS',
     default: '90',
     description: 'Login attempts older than this are purged (hourly).',
+    parse: integer(1, 3650),
+  }),
+  analyticsEnabled: variable({
+    name: 'ANALYTICS_ENABLED',
+    default: 'true',
+    description: 'Count requests, errors, logins and sign-ups per minute, per route and per user for `GET /admin/analytics`.',
+    parse: boolean,
+  }),
+  analyticsFlushSeconds: variable({
+    name: 'ANALYTICS_FLUSH_SECONDS',
+    default: '10',
+    description: 'How often the usage counted in memory is written to the database (and at shutdown).',
+    parse: integer(1, 3600),
+  }),
+  analyticsRetentionDays: variable({
+    name: 'ANALYTICS_RETENTION_DAYS',
+    default: '90',
+    description: 'Per-minute usage counts older than this are purged (hourly); per-user totals are kept.',
     parse: integer(1, 3650),
   }),
   adminEmail: variable({
@@ -228,6 +282,13 @@ export const VARIABLES = {
     default: 'info',
     description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  }),
+  metricsToken: variable({
+    name: 'METRICS_TOKEN',
+    default: undefined,
+    description:
+      'When set, `GET /metrics` asks for `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset, it is open to anyone who can reach it, so keep it off public networks.',
+    parse: text,
   }),
   trustProxy: variable({
     name: 'TRUST_PROXY',

@@ -31,6 +31,15 @@ export interface Database {
   isUnavailable(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL's connection pool right now, for metrics; SQLite has one connection and no pool. */
+  poolStats?(): PoolStats;
+}
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
 }
 
 const PG_INT8 = 20;
@@ -146,6 +155,7 @@ function createPostgres(url: string, schema: string | undefined): Database {
     async ping() {
       await sql`select 1`.execute(db);
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
 }

@@ -21,6 +21,13 @@ export interface UsersTable {
   created_at: Millis;
   updated_at: Millis;
   last_login_at: Millis | null;
+  /** Per-user rate limits set by an administrator (migration 0600); null: the role's default. */
+  rate_limit_per_minute: number | null;
+  rate_limit_per_hour: number | null;
+  rate_limit_per_day: number | null;
+  /** Requests made as this user, added by the usage flush (migration 0700). */
+  total_requests: ColumnType<number, number | undefined, number>;
+  last_seen_at: Millis | null;
 }
 
 export interface SessionsTable {
@@ -117,6 +124,14 @@ export interface UserCountsTable {
   admins: number;
 }
 
+/** Usage counted per minute (migration 0700): route '' holds a metric's total, a route template its share. */
+export interface UsageMinutesTable {
+  minute: Millis;
+  metric: string;
+  route: string;
+  count: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -128,4 +143,5 @@ export interface DatabaseSchema {
   clients: ClientsTable;
   api_keys: ApiKeysTable;
   user_counts: UserCountsTable;
+  usage_minutes: UsageMinutesTable;
 }

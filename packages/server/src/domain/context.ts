@@ -11,10 +11,14 @@ import type { SessionCookies } from '../security/session-cookies.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { AttemptCounters } from '../store/attempt-counters.js';
 import type { EventsBus } from '../store/events-bus.js';
+import type { RateLimitCounters } from '../store/rate-limit-counters.js';
 import type { RevokedSessions } from '../store/revoked-sessions.js';
+import type { WsTickets } from '../store/ws-tickets.js';
 import type { UserCache } from './accounts/user-cache.js';
+import type { UsageCollector } from './analytics/usage-collector.js';
 import type { ApiKeyCache } from './api-keys/api-key-cache.js';
 import type { LastUse } from './last-use.js';
+import type { Telemetry } from './telemetry.js';
 
 /** Everything a use-case may touch. Built once per process (HTTP and CLI alike) by createContext. */
 export interface DomainContext {
@@ -37,8 +41,16 @@ export interface DomainContext {
   readonly mailer: Mailer;
   /** Failed-login counters for lockout (memory, or Redis shared by every instance). */
   readonly attempts: AttemptCounters;
+  /** Request counters for rate limits (memory, or Redis with this process's memory as insurance). */
+  readonly rateLimits: RateLimitCounters;
+  /** Single-use WebSocket tickets (memory, or Redis so that any instance redeems them). */
+  readonly wsTickets: WsTickets;
   readonly background: BackgroundTasks;
   /** Last use of sessions and API keys, written to the database by a job. */
   readonly sessionUse: LastUse;
   readonly apiKeyUse: LastUse;
+  /** Counters and timings for operators (Prometheus over HTTP; nothing in the CLI). */
+  readonly telemetry: Telemetry;
+  /** Usage analytics counted in memory (requests by the HTTP hook; logins and sign-ups by the use-cases), flushed by a job. */
+  readonly usage: UsageCollector;
 }

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   validation_failed: { status: 422, title: 'Unprocessable Content', detail: 'The request is not valid' },
   last_admin: { status: 422, title: 'Unprocessable Content', detail: 'This would leave no active admin; promote another admin first' },
   account_locked: { status: 429, title: 'Too Many Requests', detail: 'Too many failed logins; this account is locked for a while. Try again later or reset your password' },
+  rate_limited: { status: 429, title: 'Too Many Requests', detail: 'Too many requests; wait for the time Retry-After gives, then try again' },
   header_too_large: { status: 431, title: 'Request Header Fields Too Large', detail: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal Server Error', detail: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'Service Unavailable', detail: 'A service Gatehouse depends on is unavailable; try again shortly' },

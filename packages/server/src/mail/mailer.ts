@@ -221,7 +221,7 @@ function createSmtpMailer(options: MailerOptions, target: SmtpTarget): Mailer {
   };
 }
 
-function connectionOf(target: SmtpTarget): Pick<SMTPPool.Options, 'url' | 'host' | 'port' | 'secure' | 'auth'> {
+export function connectionOf(target: SmtpTarget): Pick<SMTPPool.Options, 'url' | 'host' | 'port' | 'secure' | 'auth'> {
   // Nodemailer reads smtp:// (STARTTLS when offered) and smtps:// (TLS from the start) itself.
   if ('url' in target) return { url: target.url };
   return {

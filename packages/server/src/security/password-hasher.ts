@@ -42,6 +42,8 @@ export class PasswordHasher {
   constructor(
     private readonly parameters: Argon2Parameters,
     capacity: HashingCapacity,
+    /** Told how long each hash or verification took, in seconds, not counting its wait for a turn (for metrics). */
+    private readonly onHashed: (seconds: number) => void = () => {},
   ) {
     this.options = { algorithm: Algorithm.Argon2id, ...parameters };
     this.concurrency = Math.max(1, Math.min(availableParallelism() + 1, capacity.threadPoolSize - 1));
@@ -78,9 +80,11 @@ export class PasswordHasher {
   private async limited<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
+    const started = performance.now();
     try {
       return await work();
     } finally {
+      this.onHashed((performance.now() - started) / 1000);
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;

@@ -13,7 +13,7 @@ const ADMIN = { email: 'keys-admin@example.com', password: 'api key suite admin 
 describeEachDatabase('API keys', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ dialect, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
   });
   afterAll(() => server.close());
 

@@ -57,7 +57,7 @@ describeEachDatabase('bad input never breaks anything', (dialect) => {
   let usersBefore: number;
   let registered = 0;
   beforeAll(async () => {
-    server = await startTestServer({ dialect });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false' } });
     token = (await loginAs(server, await registerUser(server))).accessToken;
     usersBefore = await countUsers();
   });

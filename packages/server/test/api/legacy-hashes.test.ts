@@ -34,7 +34,7 @@ const FORMATS: Array<[string, (password: string) => Promise<string> | string]> =
 describeEachDatabase('imported password hashes', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ dialect });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false' } });
   });
   afterAll(() => server.close());
 

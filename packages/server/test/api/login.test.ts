@@ -9,7 +9,7 @@ describeEachDatabase('POST /auth/login', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
     // Five wrong variants and then the right password: above the default lockout threshold (tested in lockout.test.ts).
-    server = await startTestServer({ dialect, env: { LOCKOUT_THRESHOLD: '10' } });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false', LOCKOUT_THRESHOLD: '10' } });
   });
   afterAll(() => server.close());
 

@@ -122,7 +122,7 @@ describeEachDatabase('permission matrix: every route × every kind of caller', (
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ dialect, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
     const adminToken = (await loginAs(server, ADMIN)).accessToken;
     victimId = (await registerUser(server)).id;
     const user = await registerUser(server);

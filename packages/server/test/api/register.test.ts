@@ -8,7 +8,7 @@ const REGISTER = '/api/v1/auth/register';
 describeEachDatabase('POST /auth/register', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ dialect });
+    server = await startTestServer({ dialect, env: { RATE_LIMIT_ENABLED: 'false' } });
   });
   afterAll(() => server.close());
 

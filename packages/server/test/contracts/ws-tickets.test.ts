@@ -1,12 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/store/redis-client.js';
+import { RedisWsTickets } from '../../src/store/redis-ws-tickets.js';
 import { MemoryWsTickets, type WsTickets } from '../../src/store/ws-tickets.js';
+import { describeWithRedis } from '../helpers/redis.js';
 
 // Far from the real clock and not round: nothing may lean on Date.now() or truncated numbers.
 const NOW = Date.UTC(2031, 4, 6, 7, 8, 9, 123);
 const TTL = 30_000;
 const grant = (sessionId: string) => ({ userId: 'user-1', sessionId, expiresAt: NOW + TTL });
 
-/** What every WebSocket ticket store must do (the Redis twin joins this list with the multi-instance issue). */
+/** What every WebSocket ticket store must do. */
 function contract(name: string, make: () => WsTickets): void {
   describe(name, () => {
     it('gives the grant once, then never again', async () => {
@@ -36,6 +41,42 @@ function contract(name: string, make: () => WsTickets): void {
 }
 
 contract('MemoryWsTickets', () => new MemoryWsTickets());
+
+describeWithRedis('RedisWsTickets', (url) => {
+  const connections: Awaited<ReturnType<typeof connectRedis>>[] = [];
+  const connect = async () => {
+    const connection = await connectRedis(url);
+    connections.push(connection);
+    return connection.client;
+  };
+  afterAll(() => {
+    for (const connection of connections) connection.close();
+  });
+  const prefix = () => `test-${randomBytes(6).toString('hex')}:ws-ticket:`;
+
+  let client: Redis;
+  beforeAll(async () => {
+    client = await connect();
+  });
+  contract('RedisWsTickets', () => new RedisWsTickets(client, prefix()));
+
+  it('redeems on one instance a ticket issued on another, once', async () => {
+    const shared = prefix();
+    const [a, b] = [new RedisWsTickets(await connect(), shared), new RedisWsTickets(await connect(), shared)];
+    await a.put('hash-a', grant('s1'));
+    const results = await Promise.all([b.take('hash-a', NOW), a.take('hash-a', NOW)]);
+    expect(results.filter((result) => result !== undefined)).toEqual([grant('s1')]);
+  });
+
+  it('while Redis is away, issues into this process (redeemable here) instead of failing', async () => {
+    const down = (await connectRedis('redis://127.0.0.1:1')).client;
+    const tickets = new RedisWsTickets(down, prefix());
+    await tickets.put('hash-a', grant('s1'));
+    expect(await tickets.take('hash-a', NOW)).toEqual(grant('s1'));
+    expect(await tickets.take('hash-b', NOW)).toBeUndefined();
+    down.disconnect();
+  });
+});
 
 describe('MemoryWsTickets', () => {
   it('stays within its size: when full, the oldest ticket gives way', async () => {

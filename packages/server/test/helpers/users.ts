@@ -18,6 +18,16 @@ export const USER_FIELDS = [
   'username',
 ];
 
+/** An administrator's view of a user (GET/PATCH /users/{id}, GET /users) adds the per-user rate limits and usage. */
+export const ADMIN_USER_FIELDS = [
+  ...USER_FIELDS,
+  'last_seen_at',
+  'rate_limit_per_day',
+  'rate_limit_per_hour',
+  'rate_limit_per_minute',
+  'total_requests',
+].sort();
+
 export const GOOD_PASSWORD = 'correct horse battery staple';
 
 export interface TestUser {

@@ -9,6 +9,7 @@ import { RefreshTokenRepository } from './refresh-token-repository.js';
 import { SessionRepository } from './session-repository.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
 import { StatsRepository } from './stats-repository.js';
+import { UsageRepository } from './usage-repository.js';
 import { UserDirectoryRepository } from './user-directory-repository.js';
 import { UserRepository } from './user-repository.js';
 
@@ -24,6 +25,7 @@ export interface Repositories {
   readonly clients: ClientRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly stats: StatsRepository;
+  readonly usage: UsageRepository;
   readonly userDirectory: UserDirectoryRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
@@ -40,6 +42,7 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     clients: new ClientRepository(db),
     apiKeys: new ApiKeyRepository(db),
     stats: new StatsRepository(db),
+    usage: new UsageRepository(db),
     userDirectory: new UserDirectoryRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };

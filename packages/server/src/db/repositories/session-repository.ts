@@ -128,8 +128,8 @@ export class SessionRepository {
   }
 
   /** Sessions revoked since `since` whose access tokens may still be in circulation. */
-  async revokedSince(since: number): Promise<Array<{ id: string; revokedAt: number }>> {
-    const rows = await this.db.selectFrom('sessions').select(['id', 'revoked_at']).where('revoked_at', '>=', since).execute();
-    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at ?? since }));
+  async revokedSince(since: number): Promise<Array<{ id: string; userId: string; revokedAt: number }>> {
+    const rows = await this.db.selectFrom('sessions').select(['id', 'user_id', 'revoked_at']).where('revoked_at', '>=', since).execute();
+    return rows.map((row) => ({ id: row.id, userId: row.user_id, revokedAt: row.revoked_at ?? since }));
   }
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Role, User } from '../../domain/accounts/user.js';
+import type { RateLimitOverrides, Role, User } from '../../domain/accounts/user.js';
 import type { DatabaseSchema, UsersTable } from '../schema.js';
 
 export interface NewUserRow {
@@ -25,6 +25,8 @@ export interface ProfileChanges {
 export interface AccountChanges extends ProfileChanges {
   readonly role?: Role;
   readonly isActive?: boolean;
+  /** Only the windows named change; null puts a window back to the role's default. */
+  readonly rateLimits?: Partial<RateLimitOverrides>;
 }
 
 export interface Suspension {
@@ -56,6 +58,9 @@ export function toUser(row: Selectable<UsersTable>): User {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastLoginAt: row.last_login_at,
+    totalRequests: Number(row.total_requests),
+    lastSeenAt: row.last_seen_at,
+    rateLimits: { perMinute: row.rate_limit_per_minute, perHour: row.rate_limit_per_hour, perDay: row.rate_limit_per_day },
   };
 }
 
@@ -124,6 +129,9 @@ export class UserRepository {
         ...(changes.isVerified !== undefined && { is_verified: flag(changes.isVerified) }),
         ...(changes.role !== undefined && { role: changes.role }),
         ...(changes.isActive !== undefined && { is_active: flag(changes.isActive) }),
+        ...(changes.rateLimits?.perMinute !== undefined && { rate_limit_per_minute: changes.rateLimits.perMinute }),
+        ...(changes.rateLimits?.perHour !== undefined && { rate_limit_per_hour: changes.rateLimits.perHour }),
+        ...(changes.rateLimits?.perDay !== undefined && { rate_limit_per_day: changes.rateLimits.perDay }),
         updated_at: at,
       })
       .where('id', '=', id)

@@ -16,6 +16,7 @@ export interface Registration {
 export async function registerUser(ctx: DomainContext, input: Registration, request: RequestInfo): Promise<User> {
   if (!ctx.config.registrationOpen) throw new AuthError('registration_closed');
   const user = await createAccount(ctx, { ...input, role: 'user', isVerified: false }, { action: 'user.registered', actorId: null, ip: request.ip });
+  ctx.usage.count('signups');
   await sendVerificationBestEffort(ctx, user);
   return user;
 }

@@ -30,11 +30,13 @@ export class UserCache {
   invalidate(id: string): void {
     this.entries.delete(id);
     this.generation.set(id, (this.generation.get(id) ?? this.epoch) + 1);
-    if (this.generation.size > this.maxSize) {
-      // Forget per-user generations wholesale; bumping the epoch keeps loads that are in flight from being stored.
-      this.generation.clear();
-      this.epoch += 1_000_000;
-      this.entries.clear();
-    }
+    if (this.generation.size > this.maxSize) this.clear();
+  }
+
+  /** Forgets every user (changes may have been missed); bumping the epoch keeps loads in flight from being stored. */
+  clear(): void {
+    this.generation.clear();
+    this.epoch += 1_000_000;
+    this.entries.clear();
   }
 }

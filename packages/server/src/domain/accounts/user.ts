@@ -18,4 +18,16 @@ export interface User {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly lastLoginAt: number | null;
+  /** Authenticated requests ever made as this user and the last one, as of the last usage flush (analytics). */
+  readonly totalRequests: number;
+  readonly lastSeenAt: number | null;
+  /** Set by an administrator; null fields take the role's default (API.md "Rate limits"). */
+  readonly rateLimits: RateLimitOverrides;
+}
+
+/** Requests per window an administrator has set for one user; null: the default for the user's role. */
+export interface RateLimitOverrides {
+  readonly perMinute: number | null;
+  readonly perHour: number | null;
+  readonly perDay: number | null;
 }

@@ -3,7 +3,7 @@ import { AuthError } from '../../errors/auth-error.js';
 import { conflictError, createAccount } from '../accounts/create-account.js';
 import { sendVerificationBestEffort } from '../accounts/email-verification.js';
 import { checkDisplayName, checkUsername, normalizeEmail } from '../accounts/identity.js';
-import type { Role, User } from '../accounts/user.js';
+import type { RateLimitOverrides, Role, User } from '../accounts/user.js';
 import { writeAudit } from '../audit/audit-entry.js';
 import type { DomainContext } from '../context.js';
 import { announceRevocations, revokeUserSessionsIn } from '../sessions/revoke-session.js';
@@ -28,6 +28,8 @@ export interface UserChanges {
   readonly role?: Role | undefined;
   readonly isActive?: boolean | undefined;
   readonly isVerified?: boolean | undefined;
+  /** Per-user rate limits: a positive integer per window, or null for the role's default. */
+  readonly rateLimits?: Partial<RateLimitOverrides> | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -142,7 +144,20 @@ function checkChanges(changes: UserChanges): UserChanges {
     ...(changes.role !== undefined && { role: changes.role }),
     ...(changes.isActive !== undefined && { isActive: changes.isActive }),
     ...(changes.isVerified !== undefined && { isVerified: changes.isVerified }),
+    ...(changes.rateLimits !== undefined && { rateLimits: checkRateLimits(changes.rateLimits) }),
   };
+}
+
+const RATE_LIMIT_PATHS = { perMinute: '/rate_limit_per_minute', perHour: '/rate_limit_per_hour', perDay: '/rate_limit_per_day' } as const;
+
+function checkRateLimits(limits: Partial<RateLimitOverrides>): Partial<RateLimitOverrides> {
+  for (const [window, path] of Object.entries(RATE_LIMIT_PATHS)) {
+    const value = limits[window as keyof RateLimitOverrides];
+    if (value !== undefined && value !== null && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw AuthError.validation(path, 'A rate limit is a positive whole number of requests, or null for the default');
+    }
+  }
+  return limits;
 }
 
 /** Only what actually changes, so the audit trail and the events say what happened and nothing else. */
@@ -154,5 +169,7 @@ function differences(current: User, wanted: UserChanges): Mutable<AccountChanges
   if (wanted.role !== undefined && wanted.role !== current.role) diff.role = wanted.role;
   if (wanted.isActive !== undefined && wanted.isActive !== current.isActive) diff.isActive = wanted.isActive;
   if (wanted.isVerified !== undefined && wanted.isVerified !== current.isVerified) diff.isVerified = wanted.isVerified;
+  const limits = Object.entries(wanted.rateLimits ?? {}).filter(([window, value]) => value !== undefined && value !== current.rateLimits[window as keyof RateLimitOverrides]);
+  if (limits.length > 0) diff.rateLimits = Object.fromEntries(limits);
   return diff;
 }

@@ -17,6 +17,7 @@ export async function viewUser(ctx: DomainContext, principal: Principal, targetI
 }
 
 const ADMIN_FIELDS = { role: '/role', isActive: '/is_active', isVerified: '/is_verified' } as const;
+const LIMIT_FIELDS = { perMinute: '/rate_limit_per_minute', perHour: '/rate_limit_per_hour', perDay: '/rate_limit_per_day' } as const;
 
 /**
  * PATCH /users/{id}. A caller who may manage users changes any field (through updateUser, with its last-admin
@@ -33,6 +34,12 @@ export async function editUser(ctx: DomainContext, principal: Principal, actor: 
   for (const [field, path] of Object.entries(ADMIN_FIELDS)) {
     if (changes[field as keyof typeof ADMIN_FIELDS] !== undefined) {
       throw AuthError.validation(path, 'Role and account status are changed by an administrator, not by the account itself');
+    }
+  }
+  // Raising one's own limits would make them no limits (API.md: PATCH /users/me with limits → 422).
+  for (const [window, path] of Object.entries(LIMIT_FIELDS)) {
+    if (changes.rateLimits?.[window as keyof typeof LIMIT_FIELDS] !== undefined) {
+      throw AuthError.validation(path, 'Rate limits are set by an administrator, not by the account itself');
     }
   }
   if (changes.email !== undefined) throw ownEmailError();

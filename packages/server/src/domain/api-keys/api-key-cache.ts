@@ -37,7 +37,9 @@ export class ApiKeyCache {
     this.hashOf.delete(keyId);
   }
 
-  private clear(): void {
+  /** Forgets every key (revocations may have been missed); loads in flight are not stored either. */
+  clear(): void {
+    this.generation++;
     this.entries.clear();
     this.hashOf.clear();
   }

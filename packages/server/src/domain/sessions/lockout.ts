@@ -52,12 +52,20 @@ export async function enterAttempt(ctx: DomainContext, key: string): Promise<Loc
   }
 }
 
+/** The lock in force on this counter now, as the error an attempt gets; undefined when none (or lockout is off). */
+export async function lockError(ctx: DomainContext, key: string): Promise<AuthError | undefined> {
+  if (!ctx.config.lockout.enabled) return undefined;
+  const current = await ctx.attempts.peek(lock(key), ctx.clock.now());
+  return current ? locked(ctx, current.resetAt) : undefined;
+}
+
 /** A failure filling the last place still answers 401; the lock runs LOCKOUT_MINUTES from it. Returns whether it locked. */
 export async function failedAttempt(ctx: DomainContext, ticket: LockoutTicket | undefined): Promise<boolean> {
   if (!ticket || ticket.place !== ctx.config.lockout.threshold) return false;
   await ctx.attempts.hit(lock(ticket.key), ctx.clock.now(), ctx.config.lockout.durationMs);
   // The lock now holds the state; the places start afresh when it ends.
   await ctx.attempts.reset(places(ticket.key));
+  ctx.telemetry.accountLocked();
   return true;
 }
 

@@ -49,6 +49,8 @@ async function openSession(
   const found = await findCredentials(ctx, identifier);
   const fail = async (reason: string, code: FailureCode, error = new AuthError(code)) => {
     await recordAttempt(ctx, { userId: found?.user.id ?? null, identifier, success: false, reason, method: input.method, sessionId: null }, request);
+    ctx.usage.count('login_failures');
+    ctx.telemetry.loginAttempt(reason);
     return error;
   };
   let ticket: LockoutTicket | undefined;
@@ -109,11 +111,14 @@ async function openSession(
     );
   });
   await ctx.events.publish({ type: 'user.changed', userId: user.id });
+  ctx.usage.count('logins');
+  ctx.telemetry.loginAttempt('success');
   if (unfamiliar && user.email !== null) mailNewSignIn(ctx, { email: user.email, displayName: user.displayName }, request, deviceName);
   return { user: { ...user, lastLoginAt: now }, session };
 }
 
-function findCredentials(ctx: DomainContext, identifier: string): Promise<UserCredentials | undefined> {
+/** The account an identifier names: an email when it has an `@`, else a username. */
+export function findCredentials(ctx: DomainContext, identifier: string): Promise<UserCredentials | undefined> {
   if (identifier === '') return Promise.resolve(undefined);
   return identifier.includes('@')
     ? ctx.repos.users.credentialsByEmail(identifier.normalize('NFKC').toLowerCase())

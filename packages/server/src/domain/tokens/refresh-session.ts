@@ -63,6 +63,7 @@ export async function refreshSession(ctx: DomainContext, presented: string, requ
   });
 
   if (outcome.kind === 'invalid') throw new AuthError('invalid_refresh_token');
+  if (outcome.kind === 'reused') ctx.telemetry.refreshReuseDetected();
   if (outcome.kind === 'reused' || outcome.kind === 'idle') {
     await announceRevocation(ctx, outcome.session.id, outcome.session.userId);
     throw new AuthError('invalid_refresh_token');

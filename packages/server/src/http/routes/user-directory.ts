@@ -15,7 +15,7 @@ import type { DomainContext } from '../../domain/context.js';
 import { allow } from '../plugins/access.js';
 import { problems } from '../schemas/common.js';
 import { PageQuery } from '../schemas/pagination.js';
-import { toUserResponse, UserResponse } from '../schemas/user.js';
+import { toAdminUserResponse, UserResponse } from '../schemas/user.js';
 
 const bearer = [{ bearerAuth: [] }];
 
@@ -77,7 +77,7 @@ export function userDirectoryRoutes(ctx: DomainContext): FastifyPluginAsyncTypeb
       async (request) => {
         const { q, role, status, sort, limit, cursor, skip } = request.query;
         const list = await listUsers(ctx, { q, role, status, sort, limit, cursor, skip });
-        return { items: list.users.map(toUserResponse), next_cursor: list.nextCursor, total: list.total, total_exact: list.totalExact };
+        return { items: list.users.map(toAdminUserResponse), next_cursor: list.nextCursor, total: list.total, total_exact: list.totalExact };
       },
     );
   };

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { allows } from '../../domain/access/authorize.js';
 import { pickDisplayName } from '../../domain/accounts/identity.js';
-import { ROLES, type Role } from '../../domain/accounts/user.js';
+import { ROLES, type Role, type User } from '../../domain/accounts/user.js';
 import { createUserAsAdmin, deleteUser } from '../../domain/admin/manage-users.js';
 import { editUser, viewUser } from '../../domain/admin/user-access.js';
 import type { DomainContext } from '../../domain/context.js';
@@ -9,7 +11,7 @@ import { allow } from '../plugins/access.js';
 import { callerOf } from '../plugins/authenticate.js';
 import { actorOf } from '../request-info.js';
 import { problems } from '../schemas/common.js';
-import { ProfileFields, toUserResponse, UserResponse } from '../schemas/user.js';
+import { ProfileFields, RateLimitFields, toAdminUserResponse, toUserResponse, UserResponse } from '../schemas/user.js';
 
 const RoleField = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
 const UserId = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -26,7 +28,7 @@ const CreateUserBody = Type.Object(
 );
 
 // Fields only an administrator may change are listed so that a user sending them about themself gets a 422 that
-// says so; anything else (is_superuser, password, rate limits for now) is an unknown field, also a 422.
+// says so; anything else (is_superuser, password) is an unknown field, also a 422.
 const UpdateUserBody = Type.Object(
   {
     ...ProfileFields,
@@ -34,9 +36,15 @@ const UpdateUserBody = Type.Object(
     role: Type.Optional(RoleField),
     is_active: Type.Optional(Type.Boolean()),
     is_verified: Type.Optional(Type.Boolean()),
+    ...RateLimitFields,
   },
   { additionalProperties: false },
 );
+
+/** An administrator's view carries the per-user rate limits; a user's view of themself does not. */
+function userView(request: FastifyRequest, user: User) {
+  return allows(callerOf(request), 'users:read') ? toAdminUserResponse(user) : toUserResponse(user);
+}
 
 const bearer = [{ bearerAuth: [] }];
 
@@ -85,7 +93,7 @@ export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncType
           response: { 200: UserResponse, ...problems(401, 403, 404) },
         },
       },
-      async (request) => toUserResponse(await viewUser(ctx, callerOf(request), request.params.id)),
+      async (request) => userView(request, await viewUser(ctx, callerOf(request), request.params.id)),
     );
 
     app.patch(
@@ -94,7 +102,7 @@ export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncType
         ...allow(ctx, 'self:write'),
         schema: {
           tags: ['users'],
-          summary: 'Update a user: an administrator any field, the user themself only display_name and username',
+          summary: 'Update a user: an administrator any field (rate limits too), the user themself only display_name and username',
           security: bearer,
           params: UserId,
           body: UpdateUserBody,
@@ -102,7 +110,7 @@ export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const { username, email, role, is_active, is_verified } = request.body;
+        const { username, email, role, is_active, is_verified, rate_limit_per_minute, rate_limit_per_hour, rate_limit_per_day } = request.body;
         const user = await editUser(ctx, callerOf(request), actorOf(request), request.params.id, {
           displayName: pickDisplayName(request.body),
           username,
@@ -110,8 +118,9 @@ export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncType
           role,
           isActive: is_active,
           isVerified: is_verified,
+          rateLimits: { perMinute: rate_limit_per_minute, perHour: rate_limit_per_hour, perDay: rate_limit_per_day },
         });
-        return toUserResponse(user);
+        return userView(request, user);
       },
     );
 

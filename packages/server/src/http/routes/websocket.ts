@@ -7,7 +7,6 @@ import { connectRealtime, type RealtimeCredential } from '../../domain/realtime/
 import { Connections, type RealtimeEvent } from '../../domain/realtime/connections.js';
 import { issueWsTicket } from '../../domain/realtime/ws-tickets.js';
 import { AuthError } from '../../errors/auth-error.js';
-import { MemoryWsTickets } from '../../store/ws-tickets.js';
 import { allow, anyone } from '../plugins/access.js';
 import { sessionCallerOf } from '../plugins/authenticate.js';
 import { sessionCookieName } from '../plugins/cookies.js';
@@ -29,7 +28,6 @@ type Query = Record<string, string | string[] | undefined>;
  */
 export function websocketRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tickets = new MemoryWsTickets();
     const connections = new Connections(ctx);
     connections.listen();
 
@@ -48,7 +46,7 @@ export function websocketRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
           },
           async (request, reply) => {
             const { user, sessionId } = sessionCallerOf(request);
-            const { ticket, expiresIn } = await issueWsTicket(ctx, tickets, { userId: user.id, sessionId });
+            const { ticket, expiresIn } = await issueWsTicket(ctx, ctx.wsTickets, { userId: user.id, sessionId });
             return reply.code(201).send({ ticket, expires_in: expiresIn });
           },
         );
@@ -62,7 +60,7 @@ export function websocketRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         const query = request.query as Query;
         const credential = credentialOf(ctx, request, query);
         if (credential === undefined) throw new AuthError('not_authenticated');
-        const { user, sessionId, clientId } = await connectRealtime(ctx, tickets, credential, deviceNameOf(query));
+        const { user, sessionId, clientId } = await connectRealtime(ctx, ctx.wsTickets, credential, deviceNameOf(query));
         // The client left, or the server began to close, while the credential was being checked.
         if (socket.readyState !== socket.OPEN) return;
         const remove = connections.add({
