@@ -27,6 +27,7 @@ import { authRoutes } from './http/routes/auth.js';
 import { cookieAuthRoutes } from './http/routes/cookie-auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
+import { introspectRoutes } from './http/routes/introspect.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { passwordAndEmailRoutes } from './http/routes/passwords-and-email.js';
 import { sessionRoutes } from './http/routes/sessions.js';
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     async (api) => {
       await api.register(healthRoutes(checks, true));
       await api.register(authRoutes(ctx));
+      await api.register(introspectRoutes(ctx));
       await api.register(cookieAuthRoutes(ctx));
       await api.register(passwordAndEmailRoutes(ctx));
       await api.register(sessionRoutes(ctx));

@@ -10,16 +10,18 @@ import { GOOD_PASSWORD, loginAs, registerUser, uniqueEmail } from '../helpers/us
  * Every route × every kind of caller, generated from the server's own route table (so a new route is walked the day
  * it is added): anonymous, a guest, a user, an admin by bearer token and by cookie (with CSRF), and API keys with
  * and without the scopes a route needs. The expectations come from the policy as this file states it, independently
- * of the code: a guest reads its own account and nothing else, a user also manages it, an admin does everything; a
- * key needs `read` to read, `write` to change, and `admin` on top for anything beyond its owner's own account.
+ * of the code: a guest reads its own account and nothing else, a user also manages it and may run a resource server,
+ * an admin does everything; a key needs `read` to read, `write` to change, and `admin` on top for anything beyond its
+ * owner's own account. Token introspection is the one route for API keys only (a person's token or cookie gets 403),
+ * and it needs the key's dedicated `introspect` scope instead.
  */
 
 type Role = 'guest' | 'user' | 'admin';
-type Scope = 'read' | 'write' | 'admin';
+type Scope = 'read' | 'write' | 'admin' | 'introspect';
 
 const POLICY: Record<Role, readonly string[] | 'all'> = {
   guest: ['self:read'],
-  user: ['self:read', 'self:write'],
+  user: ['self:read', 'self:write', 'tokens:introspect'],
   admin: 'all',
 };
 
@@ -43,6 +45,7 @@ function roleHolds(role: Role, permission: string): boolean {
 }
 
 function scopesNeeded(permission: string): Scope[] {
+  if (permission === 'tokens:introspect') return ['introspect'];
   return [permission.endsWith(':read') ? 'read' : 'write', ...(permission.startsWith('self:') ? [] : (['admin'] as const))];
 }
 
@@ -51,7 +54,8 @@ function expected(route: RoutePolicy, caller: Caller): 401 | 403 | 'allowed' {
   const { access } = route;
   if (access.kind === 'public') return 'allowed';
   if (caller.kind === 'anonymous') return 401;
-  if (access.interactive && caller.kind === 'api_key') return 403;
+  if (access.kind === 'service' && caller.kind !== 'api_key') return 403;
+  if (access.kind !== 'service' && access.interactive && caller.kind === 'api_key') return 403;
   if (access.kind === 'caller') return 'allowed';
   const role = caller.role as Role;
   if (!roleHolds(role, access.permission)) return 403;
@@ -62,6 +66,7 @@ function expected(route: RoutePolicy, caller: Caller): 401 | 403 | 'allowed' {
 /** How docs/permissions.md names a route's access. */
 function describeAccess(route: RoutePolicy): string {
   const { access } = route;
+  if (access.kind === 'service') return `${access.permission} (API key only)`;
   const who = access.kind === 'public' ? 'anyone' : access.kind === 'caller' ? 'any caller' : access.permission;
   return access.kind !== 'public' && access.interactive ? `${who} (session only)` : who;
 }
@@ -136,6 +141,7 @@ describeEachDatabase('permission matrix: every route × every kind of caller', (
       await cookieCaller('admin by cookie', 'admin', await createUser('admin', adminToken)),
       await keyCaller('user key [read]', 'user', userToken, ['read']),
       await keyCaller('user key [read write]', 'user', userToken, ['read', 'write']),
+      await keyCaller('user key [introspect]', 'user', userToken, ['introspect']),
       await keyCaller('admin key [read write admin]', 'admin', adminToken, ['read', 'write', 'admin']),
       await keyCaller('admin key [read write]', 'admin', adminToken, ['read', 'write']),
       await keyCaller('admin key [read admin]', 'admin', adminToken, ['read', 'admin']),

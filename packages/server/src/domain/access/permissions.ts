@@ -15,24 +15,27 @@ export const PERMISSIONS = [
   'audit:read',
   'analytics:read',
   'system:read',
+  'tokens:introspect',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /**
  * The policy: which role holds which permissions. A `guest` may read its own account and nothing else; a `user`
- * manages its own account; an `admin` runs the system.
+ * manages its own account and may run a resource server (token introspection); an `admin` runs the system.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   guest: ['self:read'],
-  user: ['self:read', 'self:write'],
+  user: ['self:read', 'self:write', 'tokens:introspect'],
   admin: PERMISSIONS,
 };
 
 /**
  * The scopes a key needs for a permission: `read` for reading, `write` for any change, and `admin` on top for
- * anything beyond the owner's own account. A key never holds a permission its owner's role lacks.
+ * anything beyond the owner's own account; introspection has a scope of its own, so a resource server's key can be
+ * given that and nothing else. A key never holds a permission its owner's role lacks.
  */
 export function scopesNeeded(permission: Permission): readonly Scope[] {
+  if (permission === 'tokens:introspect') return ['introspect'];
   const access: Scope = permission.endsWith(':read') ? 'read' : 'write';
   return permission.startsWith('self:') ? [access] : [access, 'admin'];
 }

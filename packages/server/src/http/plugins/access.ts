@@ -9,11 +9,13 @@ import { authenticateRequest } from './authenticate.js';
  * Who may call a route, declared in the route table (CONVENTIONS "the route table is the security policy"). Every
  * route states one; buildApp refuses to start with a route that does not, and the permission-matrix test walks them.
  * `interactive` routes need a person in a session: an API key gets 403 (API.md "What an API key may not do").
+ * `service` routes are the reverse: for a resource server's API key, never a person's token or cookie.
  */
 export type Access =
   | { readonly kind: 'public' }
   | { readonly kind: 'caller'; readonly interactive: boolean }
-  | { readonly kind: 'permission'; readonly permission: Permission; readonly interactive: boolean };
+  | { readonly kind: 'permission'; readonly permission: Permission; readonly interactive: boolean }
+  | { readonly kind: 'service'; readonly permission: Permission };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,6 +49,21 @@ export function anyCaller(ctx: DomainContext, options: GuardOptions = {}): Acces
 export function allow(ctx: DomainContext, permission: Permission, options: GuardOptions = {}): AccessOptions {
   const interactive = options.interactive ?? false;
   return { onRequest: guard(ctx, permission, interactive), config: { access: { kind: 'permission', permission, interactive } } };
+}
+
+/**
+ * An API key holding the permission, and nothing else: RFC 7662 §2.1 has the protected resource authenticate as
+ * itself, so a user's access token cannot introspect (403) even when its role holds the permission.
+ */
+export function allowService(ctx: DomainContext, permission: Permission): AccessOptions {
+  return {
+    onRequest: async (request) => {
+      const principal = await authenticateRequest(ctx, request);
+      if (principal.kind !== 'api_key') throw new AuthError('forbidden', { detail: 'This is for a resource server’s API key, not a login session' });
+      authorize(principal, permission);
+    },
+    config: { access: { kind: 'service', permission } },
+  };
 }
 
 function guard(ctx: DomainContext, permission: Permission | undefined, interactive: boolean): Guard {
