@@ -24,6 +24,7 @@ import { analyticsRoutes } from './http/routes/analytics.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { auditAndStatsRoutes } from './http/routes/audit-and-stats.js';
 import { authRoutes } from './http/routes/auth.js';
+import { compatRoutes } from './http/routes/compat.js';
 import { cookieAuthRoutes } from './http/routes/cookie-auth.js';
 import { registerDocs } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -129,6 +130,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Gatehouse
     },
     { prefix: '/api/v1' },
   );
+  // fastapi-users style routes at the root, for clients moving over (API.md "Compatibility routes").
+  if (config.compatRoutes) await app.register(compatRoutes(ctx));
   await app.register(websocketRoutes(ctx));
   closeKeepAliveConnectionsWhenDone(app);
   const lastUse = recordLastUse(ctx);

@@ -33,6 +33,8 @@ export interface Config {
   /** Origins allowed to make cookie-authenticated and credentialed CORS requests, PUBLIC_URL's included. */
   readonly allowedOrigins: readonly string[];
   readonly registrationOpen: boolean;
+  /** The fastapi-users style routes at the root (API.md "Compatibility routes"). */
+  readonly compatRoutes: boolean;
   readonly password: { readonly minLength: number; readonly requireClasses: boolean };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly threadPoolSize: number;

@@ -77,6 +77,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     cookieSecure: get(VARIABLES.cookieSecure),
     allowedOrigins: [...new Set([new URL(publicUrl).origin, ...(read(VARIABLES.allowedOrigins).value ?? [])])],
     registrationOpen: get(VARIABLES.registration) === 'open',
+    compatRoutes: get(VARIABLES.compatRoutes),
     password: { minLength: get(VARIABLES.passwordMinLength), requireClasses: get(VARIABLES.passwordRequireClasses) },
     argon2: {
       memoryCost: get(VARIABLES.argon2MemoryKib),

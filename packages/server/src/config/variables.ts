@@ -117,6 +117,13 @@ export const VARIABLES = {
     description: '`open` lets anyone register; `closed` answers 403 `registration_closed`.',
     parse: oneOf('open', 'closed'),
   }),
+  compatRoutes: variable({
+    name: 'COMPAT_ROUTES',
+    default: 'true',
+    description:
+      'Serve the compatibility routes for clients of fastapi-users back ends (`POST /auth/jwt/login`, `/auth/cookie/login`, `/auth/logout`, `GET/PATCH /api/users/me`, `POST /api/create_user`). `false` removes them (404).',
+    parse: boolean,
+  }),
   passwordMinLength: variable({
     name: 'PASSWORD_MIN_LENGTH',
     default: '8',

@@ -8,6 +8,9 @@ export const ERROR_CATALOGUE = {
   invalid_password: { status: 400, title: 'Bad Request', detail: 'The current password is incorrect' },
   // API.md: a bad reset or verification token is a 400 `invalid_token` (a bad bearer token is the 401 one).
   invalid_account_token: { status: 400, code: 'invalid_token', title: 'Bad Request', detail: 'The link is invalid, expired or already used; ask for a new one' },
+  // fastapi-users' login answers (compatibility routes): its clients read `detail`, ours keep reading `code`.
+  login_bad_credentials: { status: 400, code: 'invalid_credentials', title: 'Bad Request', detail: 'LOGIN_BAD_CREDENTIALS' },
+  login_user_not_verified: { status: 400, code: 'email_not_verified', title: 'Bad Request', detail: 'LOGIN_USER_NOT_VERIFIED' },
   not_authenticated: { status: 401, title: 'Unauthorized', detail: 'Not authenticated' },
   invalid_credentials: { status: 401, title: 'Unauthorized', detail: 'Incorrect username or password' },
   invalid_token: { status: 401, title: 'Unauthorized', detail: 'Could not validate credentials' },

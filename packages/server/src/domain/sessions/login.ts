@@ -17,7 +17,8 @@ export interface LoginInput {
   readonly identifier: string;
   readonly password: string;
   readonly deviceName?: string | undefined;
-  readonly method: 'password' | 'password_form' | 'cookie';
+  /** How the login came: `compat_form` is fastapi-users' form login (POST /auth/jwt/login), so the log shows who still uses it. */
+  readonly method: 'password' | 'password_form' | 'cookie' | 'compat_form';
 }
 
 type FailureCode = 'invalid_credentials' | 'account_inactive' | 'account_suspended' | 'email_not_verified' | 'account_locked';

@@ -9,6 +9,9 @@ const LIMITED_ROUTES: Readonly<Record<string, { readonly action: LimitedAction; 
   'POST /api/v1/auth/login': { action: 'login', subjectField: 'username' },
   'POST /api/v1/auth/login/form': { action: 'login', subjectField: 'username' },
   'POST /api/v1/auth/cookie/login': { action: 'login', subjectField: 'username' },
+  // Compatibility routes (COMPAT_ROUTES): logins by another path, so the same login limits.
+  'POST /auth/jwt/login': { action: 'login', subjectField: 'username' },
+  'POST /auth/cookie/login': { action: 'login', subjectField: 'username' },
   'POST /api/v1/auth/register': { action: 'registration' },
   'POST /api/v1/auth/password/reset/request': { action: 'reset_request', subjectField: 'email' },
   'POST /api/v1/auth/email/verification/request': { action: 'verification_request' },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { pickDisplayName } from '../../domain/accounts/identity.js';
 import { registerUser } from '../../domain/accounts/register-user.js';
@@ -24,7 +25,7 @@ const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 // OAuth2 password grant form (RFC 6749 §4.3), as FastAPI's OAuth2PasswordRequestForm sends it.
-const LoginForm = Type.Object(
+export const LoginForm = Type.Object(
   {
     username: Identifier,
     password: Password,
@@ -38,6 +39,12 @@ const LoginForm = Type.Object(
 const RefreshBody = Type.Object({ refresh_token: Type.String({ maxLength: 512 }) }, { additionalProperties: false });
 
 const bearer = [{ bearerAuth: [] }];
+
+/** Logout, whichever route it comes by: revokes the caller's own session (its refresh and access tokens at once). */
+export async function endCallerSession(ctx: DomainContext, request: FastifyRequest): Promise<void> {
+  const { sessionId, user } = sessionCallerOf(request);
+  await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
+}
 
 /** /api/v1/auth: who may call each route is the first thing in its options. */
 export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
@@ -105,8 +112,7 @@ export function authRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         schema: { tags: ['auth'], summary: "End the caller's session", security: bearer, response: { 200: MessageResponse, ...problems(401) } },
       },
       async (request) => {
-        const { sessionId, user } = sessionCallerOf(request);
-        await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
+        await endCallerSession(ctx, request);
         return message('Successfully logged out');
       },
     );

@@ -1,21 +1,43 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DomainContext } from '../../domain/context.js';
 import { cookieLogin } from '../../domain/sessions/login.js';
-import { revokeSession } from '../../domain/sessions/revoke-session.js';
 import { AuthError } from '../../errors/auth-error.js';
 import { anyCaller, anyone } from '../plugins/access.js';
-import { sessionCallerOf } from '../plugins/authenticate.js';
 import { clearSessionCookies, setSessionCookies } from '../plugins/cookies.js';
 import { fromAllowedOrigin } from '../plugins/csrf.js';
 import { acceptFormBodies } from '../plugins/form-bodies.js';
 import { requestInfo } from '../request-info.js';
 import { problems } from '../schemas/common.js';
+import { endCallerSession } from './auth.js';
 
 const CookieLoginBody = Type.Object(
   { username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), device_name: Type.Optional(Type.String({ maxLength: 100 })) },
   { additionalProperties: false },
 );
+
+/**
+ * Signs a browser in: checks the credentials as every login does and sets the session and CSRF cookies. Login CSRF:
+ * a foreign page must not sign a browser into the attacker's account; non-browser clients send no Origin.
+ */
+export async function startBrowserSession(
+  ctx: DomainContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  credentials: { readonly username: string; readonly password: string; readonly device_name?: string | undefined },
+): Promise<void> {
+  if ((request.headers.origin !== undefined || request.headers.referer !== undefined) && !fromAllowedOrigin(ctx, request)) {
+    throw new AuthError('csrf_failed');
+  }
+  const { username, password, device_name } = credentials;
+  const { user, session } = await cookieLogin(ctx, { identifier: username, password, deviceName: device_name }, requestInfo(request));
+  setSessionCookies(reply, ctx.config, {
+    session: ctx.sessionCookies.seal({ sessionId: session.id, userId: user.id, expiresAt: session.expiresAt }),
+    csrf: ctx.sessionCookies.csrfToken(session.id),
+    maxAgeSeconds: Math.floor((session.expiresAt - ctx.clock.now()) / 1000),
+  });
+}
 
 /** Browser sign-in with cookies (API.md "Session cookie"). A new session, so a new cookie value, at every login. */
 export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
@@ -35,17 +57,7 @@ export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox 
           },
         },
         async (request, reply) => {
-          // Login CSRF: a foreign page must not sign a browser into the attacker's account. Non-browser clients send no Origin.
-          if ((request.headers.origin !== undefined || request.headers.referer !== undefined) && !fromAllowedOrigin(ctx, request)) {
-            throw new AuthError('csrf_failed');
-          }
-          const { username, password, device_name } = request.body;
-          const { user, session } = await cookieLogin(ctx, { identifier: username, password, deviceName: device_name }, requestInfo(request));
-          setSessionCookies(reply, ctx.config, {
-            session: ctx.sessionCookies.seal({ sessionId: session.id, userId: user.id, expiresAt: session.expiresAt }),
-            csrf: ctx.sessionCookies.csrfToken(session.id),
-            maxAgeSeconds: Math.floor((session.expiresAt - ctx.clock.now()) / 1000),
-          });
+          await startBrowserSession(ctx, request, reply, request.body);
           return reply.code(204).send(null);
         },
       );
@@ -58,8 +70,7 @@ export function cookieAuthRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox 
         schema: { tags: ['auth'], summary: 'End the browser session and clear its cookies', response: { 204: Type.Null(), ...problems(401, 403) } },
       },
       async (request, reply) => {
-        const { sessionId, user } = sessionCallerOf(request);
-        await revokeSession(ctx, { sessionId, userId: user.id, actorId: user.id, reason: 'logout', ip: requestInfo(request).ip });
+        await endCallerSession(ctx, request);
         clearSessionCookies(reply, ctx.config);
         return reply.code(204).send(null);
       },

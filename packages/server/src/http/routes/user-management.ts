@@ -49,18 +49,17 @@ function userView(request: FastifyRequest, user: User) {
 const bearer = [{ bearerAuth: [] }];
 
 /**
- * /api/v1/users and /users/{id}: accounts by id. Creating and deleting is for administrators; reading and editing
- * is also for the user themself, and another user's id answers 404 as an unknown one does. `/users/me` (users.ts)
- * is a static path and wins over `/users/:id`.
+ * An administrator creates a user: POST /api/v1/users, and (tagged `compatibility`) POST /api/create_user for
+ * clients of fastapi-users back ends. One definition, so the two paths cannot drift apart.
  */
-export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+export function createUserRoute(ctx: DomainContext, path: string, tags: readonly string[]): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
-      '/users',
+      path,
       {
         ...allow(ctx, 'users:write'),
         schema: {
-          tags: ['users'],
+          tags: [...tags],
           summary: 'Create a user (an email, a username or both; role and is_verified optional)',
           security: bearer,
           body: CreateUserBody,
@@ -80,6 +79,17 @@ export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncType
         return reply.code(201).send(toUserResponse(user));
       },
     );
+  };
+}
+
+/**
+ * /api/v1/users and /users/{id}: accounts by id. Creating and deleting is for administrators; reading and editing
+ * is also for the user themself, and another user's id answers 404 as an unknown one does. `/users/me` (users.ts)
+ * is a static path and wins over `/users/:id`.
+ */
+export function userManagementRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    await app.register(createUserRoute(ctx, '/users', ['users']));
 
     app.get(
       '/users/:id',

@@ -26,14 +26,17 @@ const DeleteBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, {
 
 const bearer = [{ bearerAuth: [] }];
 
-/** /api/v1/users: the caller's own profile. */
-export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+/**
+ * GET and PATCH /users/me, under /api/v1 and (tagged `compatibility`) under /api for fastapi-users clients: one
+ * definition, so the two paths cannot drift apart.
+ */
+export function ownProfileRoutes(ctx: DomainContext, tags: readonly string[]): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/users/me',
       {
         ...allow(ctx, 'self:read'),
-        schema: { tags: ['users'], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
+        schema: { tags: [...tags], summary: "The caller's profile", security: bearer, response: { 200: UserResponse, ...problems(401, 403) } },
       },
       async (request) => toUserResponse(callerOf(request).user),
     );
@@ -43,7 +46,7 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
       {
         ...allow(ctx, 'self:write'),
         schema: {
-          tags: ['users'],
+          tags: [...tags],
           summary: "Update the caller's profile (an email change needs current_password and clears is_verified)",
           security: bearer,
           body: ProfileUpdateBody,
@@ -63,6 +66,13 @@ export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
         return toUserResponse(user);
       },
     );
+  };
+}
+
+/** /api/v1/users: the caller's own profile. */
+export function userRoutes(ctx: DomainContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    await app.register(ownProfileRoutes(ctx, ['users']));
 
     app.delete(
       '/users/me',
