@@ -8,6 +8,8 @@ import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { userCreateCommand } from './user-create.js';
 import { userDeleteCommand } from './user-delete.js';
+import { userImportCommand } from './user-import.js';
+import { userExportCommand } from './user-export.js';
 import { userListCommand } from './user-list.js';
 import { userResetPasswordCommand } from './user-reset-password.js';
 import { userSetRoleCommand } from './user-set-role.js';
@@ -48,6 +50,8 @@ program.addCommand(
     .addCommand(userSetRoleCommand())
     .addCommand(userResetPasswordCommand())
     .addCommand(userDeleteCommand())
+    .addCommand(userImportCommand())
+    .addCommand(userExportCommand())
     .addHelpText(
       'after',
       '\nExamples:\n  $ gatehouse user create --email ada@example.com --interactive\n  $ gatehouse user list --query ada\n  $ gatehouse user suspend mallory@example.com --reason "abuse"\n',

@@ -11,6 +11,8 @@ import { SigningKeyRepository } from './signing-key-repository.js';
 import { StatsRepository } from './stats-repository.js';
 import { UsageRepository } from './usage-repository.js';
 import { UserDirectoryRepository } from './user-directory-repository.js';
+import { UserImportRepository } from './user-import-repository.js';
+import { UserExportRepository } from './user-export-repository.js';
 import { UserRepository } from './user-repository.js';
 
 /** Every repository over one connection or transaction; `transaction` gives the same set bound to a transaction. */
@@ -27,6 +29,8 @@ export interface Repositories {
   readonly stats: StatsRepository;
   readonly usage: UsageRepository;
   readonly userDirectory: UserDirectoryRepository;
+  readonly userImport: UserImportRepository;
+  readonly userExport: UserExportRepository;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
@@ -44,6 +48,8 @@ export function createRepositories(db: Kysely<DatabaseSchema>, inTransaction = f
     stats: new StatsRepository(db),
     usage: new UsageRepository(db),
     userDirectory: new UserDirectoryRepository(db),
+    userImport: new UserImportRepository(db),
+    userExport: new UserExportRepository(db),
     transaction: (work) => (inTransaction ? work(repos) : db.transaction().execute((trx) => work(createRepositories(trx, true)))),
   };
   return repos;
