@@ -42,7 +42,7 @@ export interface ExportRecord {
 
 export const EXPORT_COLUMNS = ['id', 'email', 'username', 'display_name', 'role', 'is_active', 'is_verified', 'is_suspended', 'created_at', 'last_login_at'] as const;
 
-export function exportRecord(user: ExportedUser): ExportRecord {
+export function exportRecord({ user, passwordHash }: ExportedUser): ExportRecord {
   return {
     id: user.id,
     email: user.email,
@@ -54,7 +54,7 @@ export function exportRecord(user: ExportedUser): ExportRecord {
     is_suspended: user.isSuspended,
     created_at: new Date(user.createdAt).toISOString(),
     last_login_at: user.lastLoginAt === null ? null : new Date(user.lastLoginAt).toISOString(),
-    ...(user.passwordHash !== undefined && { password_hash: user.passwordHash }),
+    ...(passwordHash !== undefined && { password_hash: passwordHash }),
   };
 }
 

@@ -15,7 +15,7 @@ export const EXPORT_STATUSES: readonly ExportStatus[] = ['active', 'suspended', 
 export const EXPORT_BATCH = 1_000;
 
 export interface UserExportOptions extends ExportFilter {
-  /** Read the password hashes too; without it they are never selected. */
+  /** Carry the password hashes too; without it none leaves the repository. */
   readonly includePasswordHashes: boolean;
 }
 
@@ -38,7 +38,7 @@ async function* batches(ctx: DomainContext, options: UserExportOptions): AsyncGe
   for (;;) {
     const rows = await ctx.repos.userExport.page(filter, after, EXPORT_BATCH, options.includePasswordHashes);
     if (rows.length > 0) yield rows;
-    after = rows.at(-1)?.id;
+    after = rows.at(-1)?.user.id;
     if (rows.length < EXPORT_BATCH) return;
   }
 }
