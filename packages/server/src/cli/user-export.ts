@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { ROLES, type Role } from '../domain/accounts/user.js';
 import type { ExportedUser, ExportStatus } from '../domain/admin/export-users.js';
 import { withContext } from './context.js';
+import { iso, isoOrNull } from '../http/schemas/fields.js';
 
 export const EXPORT_FORMATS = ['ndjson', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -52,8 +53,8 @@ export function exportRecord({ user, passwordHash }: ExportedUser): ExportRecord
     is_active: user.isActive,
     is_verified: user.isVerified,
     is_suspended: user.isSuspended,
-    created_at: new Date(user.createdAt).toISOString(),
-    last_login_at: user.lastLoginAt === null ? null : new Date(user.lastLoginAt).toISOString(),
+    created_at: iso(user.createdAt),
+    last_login_at: isoOrNull(user.lastLoginAt),
     ...(passwordHash !== undefined && { password_hash: passwordHash }),
   };
 }

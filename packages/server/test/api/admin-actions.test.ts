@@ -92,6 +92,32 @@ describeEachDatabase('admin actions', (dialect) => {
       await loginAs(server, user);
     });
 
+    /** A reset link mailed to the user (requested by the admin), not yet used. */
+    async function pendingResetLink(user: { id: string; email: string }): Promise<string> {
+      const from = smtp.mails.length;
+      expect((await reset(user.id, { send_email: true })).status).toBe(200);
+      const mail = await smtp.waitFor((candidate) => smtp.mails.indexOf(candidate) >= from && candidate.to.includes(user.email) && candidate.subject === SUBJECTS.reset);
+      return linkToken(mail, 'reset-password');
+    }
+    const confirmReset = (token: string) => server.request('POST', '/api/v1/auth/password/reset/confirm', { json: { token, new_password: 'someone else chose this 77' } });
+
+    it('voids reset links still pending when it sets a password, so an old link cannot undo it', async () => {
+      const user = await createAndLogin(server, admin.accessToken);
+      const link = await pendingResetLink(user);
+      expect((await reset(user.id, { new_password: NEW_PASSWORD })).status).toBe(200);
+      expectProblem(await confirmReset(link), 400, 'invalid_token');
+      await loginAs(server, { email: user.email, password: NEW_PASSWORD });
+    });
+
+    it('voids links mailed to the old address when an admin changes the email', async () => {
+      const user = await createAndLogin(server, admin.accessToken);
+      const link = await pendingResetLink(user);
+      const changed = await asAdmin('PATCH', `/api/v1/users/${user.id}`, { json: { email: `moved-${user.email}` } });
+      expect(changed.status, changed.text).toBe(200);
+      expectProblem(await confirmReset(link), 400, 'invalid_token');
+      await loginAs(server, { email: `moved-${user.email}`, password: user.password });
+    });
+
     it('with send_email mails the user a reset link that works; the sessions last until the link is used', async () => {
       const user = await createAndLogin(server, admin.accessToken);
       const from = smtp.mails.length;

@@ -144,13 +144,14 @@ function checkChanges(changes: UserChanges): UserChanges {
     ...(changes.role !== undefined && { role: changes.role }),
     ...(changes.isActive !== undefined && { isActive: changes.isActive }),
     ...(changes.isVerified !== undefined && { isVerified: changes.isVerified }),
-    ...(changes.rateLimits !== undefined && { rateLimits: checkRateLimits(changes.rateLimits) }),
+    ...(changes.rateLimits !== undefined && { rateLimits: validRateLimits(changes.rateLimits) }),
   };
 }
 
-const RATE_LIMIT_PATHS = { perMinute: '/rate_limit_per_minute', perHour: '/rate_limit_per_hour', perDay: '/rate_limit_per_day' } as const;
+/** Where each rate-limit override is named in a request body (for error paths). */
+export const RATE_LIMIT_PATHS = { perMinute: '/rate_limit_per_minute', perHour: '/rate_limit_per_hour', perDay: '/rate_limit_per_day' } as const;
 
-function checkRateLimits(limits: Partial<RateLimitOverrides>): Partial<RateLimitOverrides> {
+function validRateLimits(limits: Partial<RateLimitOverrides>): Partial<RateLimitOverrides> {
   for (const [window, path] of Object.entries(RATE_LIMIT_PATHS)) {
     const value = limits[window as keyof RateLimitOverrides];
     if (value !== undefined && value !== null && !(Number.isSafeInteger(value) && value >= 1)) {

@@ -5,7 +5,7 @@ import type { User } from '../accounts/user.js';
 import type { DomainContext } from '../context.js';
 import type { Principal } from '../sessions/authenticate.js';
 import type { Actor } from './actor.js';
-import { getUser, type UserChanges, updateUser } from './manage-users.js';
+import { getUser, RATE_LIMIT_PATHS, type UserChanges, updateUser } from './manage-users.js';
 
 /**
  * GET /users/{id}: the user themself, or a caller who may read users. Anyone else gets the same 404 as for an id
@@ -17,8 +17,6 @@ export async function viewUser(ctx: DomainContext, principal: Principal, targetI
 }
 
 const ADMIN_FIELDS = { role: '/role', isActive: '/is_active', isVerified: '/is_verified' } as const;
-const LIMIT_FIELDS = { perMinute: '/rate_limit_per_minute', perHour: '/rate_limit_per_hour', perDay: '/rate_limit_per_day' } as const;
-
 /**
  * PATCH /users/{id}. A caller who may manage users changes any field (through updateUser, with its last-admin
  * rule); anyone else only their own profile, as PATCH /users/me does, and another user's id is a 404. Nobody
@@ -37,8 +35,8 @@ export async function editUser(ctx: DomainContext, principal: Principal, actor: 
     }
   }
   // Raising one's own limits would make them no limits (API.md: PATCH /users/me with limits → 422).
-  for (const [window, path] of Object.entries(LIMIT_FIELDS)) {
-    if (changes.rateLimits?.[window as keyof typeof LIMIT_FIELDS] !== undefined) {
+  for (const [window, path] of Object.entries(RATE_LIMIT_PATHS)) {
+    if (changes.rateLimits?.[window as keyof typeof RATE_LIMIT_PATHS] !== undefined) {
       throw AuthError.validation(path, 'Rate limits are set by an administrator, not by the account itself');
     }
   }

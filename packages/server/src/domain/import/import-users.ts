@@ -7,6 +7,7 @@ import type { Mapping, SourceRow } from './mapping.js';
 import type { SourceRecord } from './readers.js';
 import { ImportSyntaxError } from './source-errors.js';
 import { RowRejected } from './values.js';
+import { actorDetails } from '../admin/actor-details.js';
 
 export const ON_CONFLICT = ['skip', 'update', 'fail'] as const;
 export type OnConflict = (typeof ON_CONFLICT)[number];
@@ -140,8 +141,7 @@ export async function importUsers(
       actorId: actor.userId,
       targetId: null,
       ip: actor.ip,
-      details: {
-        via: actor.via,
+      details: actorDetails(actor, {
         file: options.source.file,
         format: options.source.format,
         preset: options.source.preset,
@@ -149,7 +149,7 @@ export async function importUsers(
         ...counts,
         outcome: stopped ? 'stopped' : 'completed',
         ...(stopped && { stopped_at_line: stopped.line }),
-      },
+      }),
     });
   }
   return { counts, ...(stopped && { stopped }) };
