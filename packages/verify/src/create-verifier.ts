@@ -44,20 +44,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const verify = (token: string) => verifyAccessToken(token, keys, rules);
 
+  function introspection(): IntrospectionTarget {
+    if (target === undefined) throw new TypeError('introspect() and redeemTicket() need the `introspection` option of createVerifier');
+    return target;
+  }
+
+  async function redeemTicket(ticket: string) {
+    const server = introspection();
+    if (!isWsTicket(ticket)) throw new VerifyError('invalid_token');
+    const caller = await introspectCredential(server, ticket);
+    if (caller === null) throw new VerifyError('invalid_token');
+    return caller;
+  }
+
   async function introspect(credential: string) {
-    if (target === undefined) throw new TypeError('introspect() needs the `introspection` option of createVerifier');
-    if (isWsTicket(credential)) {
-      const caller = await introspectCredential(target, credential);
-      if (caller === null) throw new VerifyError('invalid_token');
-      return caller;
-    }
+    const server = introspection();
+    // A ticket opens one WebSocket; as a bearer token it would be a second credential nobody asked for.
+    if (isWsTicket(credential)) throw new VerifyError('invalid_token');
     // Local checks first: a forged or expired token is refused without a request, so forgeries cannot load the server.
     await verify(credential);
-    const caller = await introspectCredential(target, credential);
+    const caller = await introspectCredential(server, credential);
     // The signature and claims are good, so an inactive answer means the session ended (logout, revocation, suspension).
     if (caller === null) throw new VerifyError('session_revoked');
     return caller;
   }
 
-  return Object.freeze({ verify, introspect });
+  return Object.freeze({ verify, introspect, redeemTicket });
 }

@@ -61,10 +61,15 @@ export interface Verifier {
    */
   verify(token: string): Promise<Caller>;
   /**
-   * Asks the server whether the credential is live (RFC 7662), so a revoked session is refused at once. An access
-   * token is first verified locally (forgeries never cost a request); a WebSocket ticket (`wst_...`) is redeemed —
-   * single use. Needs `options.introspection`. Throws `VerifyError` `session_revoked`, `invalid_token` or
-   * `token_expired`.
+   * Asks the server whether an access token is live (RFC 7662), so a revoked session is refused at once. The token
+   * is first verified locally (forgeries never cost a request). Needs `options.introspection`. Throws `VerifyError`
+   * `session_revoked`, `invalid_token` or `token_expired`.
    */
   introspect(token: string): Promise<Caller>;
+  /**
+   * Redeems a single-use WebSocket ticket (`wst_...`, from `POST /api/v1/auth/ws-ticket`) through introspection.
+   * Only for WebSocket upgrades: `introspect()` refuses tickets, so a ticket never passes as an HTTP bearer token.
+   * Needs `options.introspection`. Throws `VerifyError` `invalid_token`.
+   */
+  redeemTicket(ticket: string): Promise<Caller>;
 }

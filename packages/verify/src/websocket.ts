@@ -1,5 +1,4 @@
 import { bearerToken } from './bearer-token.js';
-import { isWsTicket } from './introspect-credential.js';
 import type { Caller } from './caller.js';
 import type { Verifier } from './verifier-options.js';
 import { VerifyError } from './verify-error.js';
@@ -40,8 +39,7 @@ export async function authenticateUpgrade(verifier: Verifier, request: UpgradeRe
   const ticket = query.get('ticket');
   if (ticket !== null) {
     // Only a ticket may ride in `?ticket=`; anything else there is refused rather than guessed at.
-    if (!isWsTicket(ticket)) throw new VerifyError('invalid_token');
-    return verifier.introspect(ticket);
+    return verifier.redeemTicket(ticket);
   }
   const token = query.get('token') ?? bearerToken(single(request.headers.authorization));
   if (token === null || token === undefined) throw new VerifyError('not_authenticated');

@@ -155,4 +155,15 @@ describe('Fastify plugin with introspect: true', () => {
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { code: string }).code).toBe('session_revoked');
   });
+
+  it('does not take a WebSocket ticket as a bearer token (it opens one socket, nothing else), and leaves it unspent', async () => {
+    const user = await signIn(gatehouse, 'user');
+    const issued = await gatehouse.request('POST', '/api/v1/auth/ws-ticket', { token: user.accessToken });
+    expect(issued.status, issued.text).toBe(201);
+    const refused = await fetch(`${resource.url}/me`, { headers: { authorization: `Bearer ${issued.body.ticket}` } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('invalid_token');
+    const introspector = verifierFor(gatehouse, { introspection: { apiKey: await introspectionKey(gatehouse) } });
+    expect(await introspector.redeemTicket(issued.body.ticket)).toMatchObject({ userId: user.id });
+  });
 });
