@@ -131,9 +131,18 @@ describe('verify: the JWT attack set', () => {
   it('refuses key material named or embedded in the header, even on a token the real key signed', async () => {
     const { kid } = server.ctx.keyRing.signingKey();
     const published = ((await server.request('GET', '/.well-known/jwks.json')).body as { keys: JWK[] }).keys.find((key) => key.kid === kid);
-    for (const header of [{ jwk: published }, { jku: `${server.url}/.well-known/jwks.json` }, { x5u: 'https://evil.test/cert.pem' }]) {
+    const named = [{ jwk: published }, { jku: `${server.url}/.well-known/jwks.json` }, { x5u: 'https://evil.test/cert.pem' }];
+    // jose itself ignores these: only our own check refuses them.
+    const ignoredByJose = [{ x5c: ['MIIB'] }, { x5t: 'thumbprint' }, { 'x5t#S256': 'thumbprint' }];
+    for (const header of [...named, ...ignoredByJose]) {
       await expectRefused(verifier, await signWithServerKey(server, claimsFor(server, account), header));
     }
+  });
+
+  it('refuses a well-formed, correctly signed token longer than 4096 characters', async () => {
+    const padded = await signWithServerKey(server, claimsFor(server, account, { pad: 'p'.repeat(4200) }));
+    expect(padded.length).toBeGreaterThan(4096);
+    await expectRefused(verifier, padded);
   });
 
   it('refuses a tampered payload (role, sub, exp) under the original signature', async () => {
