@@ -14,7 +14,7 @@ export interface ManagedUser {
 }
 
 /** Creates a user through POST /users as the given admin and checks it worked. */
-export async function createUser(server: TestServer, adminToken: string, role: Role = 'user'): Promise<ManagedUser> {
+export async function createUser(server: Pick<TestServer, 'request'>, adminToken: string, role: Role = 'user'): Promise<ManagedUser> {
   const email = uniqueEmail(role);
   const username = `${role}_${randomBytes(4).toString('hex')}`;
   const response = await server.request('POST', '/api/v1/users', {

@@ -60,7 +60,7 @@ export async function registerUser(
   return { id: response.body.id, email: email.toLowerCase(), username, password };
 }
 
-export async function loginAs(server: TestServer, user: { email: string; password: string }, deviceName?: string): Promise<LoggedIn> {
+export async function loginAs(server: Pick<TestServer, 'request'>, user: { email: string; password: string }, deviceName?: string): Promise<LoggedIn> {
   const response = await server.request('POST', '/api/v1/auth/login', {
     json: { username: user.email, password: user.password, ...(deviceName && { device_name: deviceName }) },
   });

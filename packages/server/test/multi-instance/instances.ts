@@ -115,29 +115,3 @@ export async function answersWithin(
   }
 }
 
-export interface Session {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly sessionId: string;
-}
-
-export async function login(instance: Instance, user: { email: string; password: string }): Promise<Session> {
-  const response = await instance.request('POST', '/api/v1/auth/login', { json: { username: user.email, password: user.password } });
-  expect(response.status, response.text).toBe(200);
-  return { accessToken: response.body.access_token, refreshToken: response.body.refresh_token, sessionId: response.body.session_id };
-}
-
-export interface Member {
-  readonly id: string;
-  readonly email: string;
-  readonly password: string;
-}
-
-/** A user created by the admin on `instance`. */
-export async function createMember(instance: Instance, adminToken: string, role: 'user' | 'admin' = 'user'): Promise<Member> {
-  const email = `${role}-${randomBytes(4).toString('hex')}@example.com`;
-  const password = 'correct horse battery staple';
-  const response = await instance.request('POST', '/api/v1/users', { token: adminToken, json: { email, username: `${role}_${randomBytes(4).toString('hex')}`, password, role, is_verified: true } });
-  expect(response.status, response.text).toBe(201);
-  return { id: response.body.id, email, password };
-}

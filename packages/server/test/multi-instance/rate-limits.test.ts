@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { ADMIN, createMember, deploymentEnv, describeWithPostgresAndRedis, type Instance, login, startInstance } from './instances.js';
+import { createUser } from '../helpers/admin.js';
+import { loginAs } from '../helpers/users.js';
+import { ADMIN, deploymentEnv, describeWithPostgresAndRedis, type Instance, startInstance } from './instances.js';
 
 const PER_DAY = 6;
 
@@ -25,9 +27,9 @@ describeWithPostgresAndRedis('rate limits across two instances', (redisUrl) => {
   });
 
   it('requests split across A and B count against one limit', async () => {
-    const admin = await login(a, ADMIN);
-    const user = await createMember(a, admin.accessToken);
-    const session = await login(b, user);
+    const admin = await loginAs(a, ADMIN);
+    const user = await createUser(a, admin.accessToken);
+    const session = await loginAs(b, user);
     const remaining: string[] = [];
     // Alternating: three on each instance. Counted per instance, neither would get near the limit.
     for (let n = 0; n < PER_DAY; n++) {

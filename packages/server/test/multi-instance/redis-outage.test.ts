@@ -3,18 +3,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis-server.js';
 import type { HttpResponse, TestServer } from '../helpers/test-server.js';
 import { openSocket } from '../helpers/websocket.js';
-import {
-  ADMIN,
-  answersWithin,
-  createMember,
-  deploymentEnv,
-  describeWithPostgresAndRedis,
-  type Instance,
-  login,
-  type Member,
-  type Session,
-  startInstance,
-} from './instances.js';
+import { createUser, type ManagedUser } from '../helpers/admin.js';
+import { type LoggedIn, loginAs } from '../helpers/users.js';
+import { ADMIN, answersWithin, deploymentEnv, describeWithPostgresAndRedis, type Instance, startInstance } from './instances.js';
 
 /**
  * API.md "Infrastructure": Redis going away degrades, it does not take the service down (the database is the source
@@ -27,8 +18,8 @@ describeWithPostgresAndRedis('two instances while their Redis goes away and come
   let database: TestDatabase;
   let a: Instance;
   let b: Instance;
-  let admin: Session;
-  let user: Member;
+  let admin: LoggedIn;
+  let user: ManagedUser;
 
   beforeAll(async () => {
     redis = await startOwnRedis();
@@ -37,8 +28,8 @@ describeWithPostgresAndRedis('two instances while their Redis goes away and come
     const env = deploymentEnv(database, redis.url, { RATE_LIMIT_ENABLED: 'true' });
     a = await startInstance('A', env, running);
     b = await startInstance('B', env, running);
-    admin = await login(a, ADMIN);
-    user = await createMember(a, admin.accessToken);
+    admin = await loginAs(a, ADMIN);
+    user = await createUser(a, admin.accessToken);
   });
   afterAll(async () => {
     for (const instance of running) instance.kill();
@@ -46,12 +37,12 @@ describeWithPostgresAndRedis('two instances while their Redis goes away and come
     await database?.drop();
   });
 
-  const me = (instance: Instance, session: Session) => instance.request('GET', '/api/v1/auth/me', { token: session.accessToken });
+  const me = (instance: Instance, session: LoggedIn) => instance.request('GET', '/api/v1/auth/me', { token: session.accessToken });
   const ready = (instance: Instance) => instance.request('GET', '/health/ready');
 
   it('keeps answering without 5xx while Redis is down, and catches up once it is back', async () => {
-    const revokedWhileDown = await login(a, user);
-    const kept = await login(a, user);
+    const revokedWhileDown = await loginAs(a, user);
+    const kept = await loginAs(a, user);
     expect((await me(b, revokedWhileDown)).status).toBe(200);
     const issued = await b.request('POST', '/api/v1/auth/ws-ticket', { token: revokedWhileDown.accessToken });
     expect(issued.status, issued.text).toBe(201);

@@ -3,17 +3,9 @@ import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { openSocket } from '../helpers/websocket.js';
-import {
-  ADMIN,
-  answersWithin,
-  createMember,
-  deploymentEnv,
-  describeWithPostgresAndRedis,
-  type Instance,
-  login,
-  type Session,
-  startInstance,
-} from './instances.js';
+import { createUser } from '../helpers/admin.js';
+import { type LoggedIn, loginAs } from '../helpers/users.js';
+import { ADMIN, answersWithin, deploymentEnv, describeWithPostgresAndRedis, type Instance, startInstance } from './instances.js';
 
 /**
  * ARCHITECTURE.md "Scale-out": two server processes on one PostgreSQL and one Redis. Each keeps revocations and
@@ -27,7 +19,7 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   let env: Record<string, string>;
   let a: Instance;
   let b: Instance;
-  let admin: Session;
+  let admin: LoggedIn;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
@@ -35,23 +27,23 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
     // One after the other: the first migrates the fresh schema and creates the admin.
     a = await startInstance('A', env, running);
     b = await startInstance('B', env, running);
-    admin = await login(a, ADMIN);
+    admin = await loginAs(a, ADMIN);
   });
   afterAll(async () => {
     for (const instance of running) instance.kill();
     await database?.drop();
   });
 
-  const me = (instance: Instance, session: Session) => instance.request('GET', '/api/v1/auth/me', { token: session.accessToken });
+  const me = (instance: Instance, session: LoggedIn) => instance.request('GET', '/api/v1/auth/me', { token: session.accessToken });
 
-  async function expectRevokedWithin1s(instance: Instance, session: Session): Promise<void> {
+  async function expectRevokedWithin1s(instance: Instance, session: LoggedIn): Promise<void> {
     const refused = await answersWithin(1000, 401, () => me(instance, session));
     expect(refused.body.code, instance.name).toBe('session_revoked');
   }
 
   it('a logout on A is refused on B within 1 s', async () => {
-    const user = await createMember(a, admin.accessToken);
-    const session = await login(a, user);
+    const user = await createUser(a, admin.accessToken);
+    const session = await loginAs(a, user);
     // B has verified the token and cached the user: from now on it would accept it without asking the database.
     expect((await me(b, session)).status).toBe(200);
     expect((await a.request('POST', '/api/v1/auth/logout', { token: session.accessToken })).status).toBe(200);
@@ -59,8 +51,8 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('an admin’s suspension on A is refused on B within 1 s', async () => {
-    const user = await createMember(a, admin.accessToken);
-    const session = await login(b, user);
+    const user = await createUser(a, admin.accessToken);
+    const session = await loginAs(b, user);
     expect((await me(b, session)).status).toBe(200);
     const suspended = await a.request('POST', `/api/v1/admin/users/${user.id}/suspend`, { token: admin.accessToken, json: { reason: 'test' } });
     expect(suspended.status, suspended.text).toBe(200);
@@ -68,8 +60,8 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('a role change on A applies on B (a demoted admin loses admin routes there)', async () => {
-    const other = await createMember(a, admin.accessToken, 'admin');
-    const session = await login(a, other);
+    const other = await createUser(a, admin.accessToken, 'admin');
+    const session = await loginAs(a, other);
     expect((await b.request('GET', '/api/v1/users', { token: session.accessToken })).status).toBe(200);
     const demoted = await a.request('PATCH', `/api/v1/users/${other.id}`, { token: admin.accessToken, json: { role: 'user' } });
     expect(demoted.status, demoted.text).toBe(200);
@@ -79,7 +71,7 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('lockout counts are shared: failures split across A and B lock the account on both', async () => {
-    const user = await createMember(a, admin.accessToken);
+    const user = await createUser(a, admin.accessToken);
     const wrong = { username: user.email, password: 'not the password at all' };
     // LOCKOUT_THRESHOLD=4: two failures on each instance; counted per instance, neither would reach it.
     for (const instance of [a, b, a, b]) {
@@ -93,8 +85,8 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('a WebSocket open on B is closed (1008 session_revoked) when its session is revoked on A', async () => {
-    const user = await createMember(a, admin.accessToken);
-    const session = await login(a, user);
+    const user = await createUser(a, admin.accessToken);
+    const session = await loginAs(a, user);
     const issued = await b.request('POST', '/api/v1/auth/ws-ticket', { token: session.accessToken });
     expect(issued.status, issued.text).toBe(201);
     const socket = openSocket({ url: b.url } as TestServer, `ticket=${encodeURIComponent(issued.body.ticket)}`);
@@ -104,8 +96,8 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('a WebSocket ticket issued on A opens a socket on B (behind a load balancer), once', async () => {
-    const user = await createMember(a, admin.accessToken);
-    const session = await login(a, user);
+    const user = await createUser(a, admin.accessToken);
+    const session = await loginAs(a, user);
     const issued = await a.request('POST', '/api/v1/auth/ws-ticket', { token: session.accessToken });
     expect(issued.status, issued.text).toBe(201);
     const query = `ticket=${encodeURIComponent(issued.body.ticket)}`;
@@ -117,9 +109,9 @@ describeWithPostgresAndRedis('two instances on PostgreSQL and Redis', (redisUrl)
   });
 
   it('`gatehouse user suspend` with the same settings reaches both running instances within 1 s', async () => {
-    const user = await createMember(a, admin.accessToken);
-    const onA = await login(a, user);
-    const onB = await login(b, user);
+    const user = await createUser(a, admin.accessToken);
+    const onA = await loginAs(a, user);
+    const onB = await loginAs(b, user);
     expect((await me(a, onA)).status).toBe(200);
     expect((await me(b, onB)).status).toBe(200);
     // The command exits by itself once done (its Redis connections closed); a hang would time the test out.
